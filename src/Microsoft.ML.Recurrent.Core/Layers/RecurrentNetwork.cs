@@ -1,0 +1,197 @@
+using Microsoft.ML.Recurrent.Layers;
+
+namespace Microsoft.ML.Recurrent;
+
+/// <summary>
+/// The input of one batch shard: B sequences sorted longest first, padded to T = Lengths[0] steps.
+/// Either <see cref="Tokens"/> (ids, sequence b at Offsets[b]) or <see cref="Features"/> (F floats a step,
+/// sequence b at Offsets[b]).
+/// </summary>
+internal readonly ref struct ShardInput
+{
+    public readonly ReadOnlySpan<int> Lengths;
+    public readonly ReadOnlySpan<int> Offsets;
+    public readonly ReadOnlySpan<int> Tokens;
+    public readonly ReadOnlySpan<float> Features;
+
+    public ShardInput(ReadOnlySpan<int> lengths, ReadOnlySpan<int> offsets, ReadOnlySpan<int> tokens, ReadOnlySpan<float> features)
+    {
+        Lengths = lengths; Offsets = offsets; Tokens = tokens; Features = features;
+    }
+
+    public int Batch => Lengths.Length;
+    public int Steps => Lengths.IsEmpty ? 0 : Math.Max(1, Lengths[0]);
+}
+
+/// <summary>Everything one thread needs to run one shard forward and backward; grown to the largest shape seen, then reused.</summary>
+internal sealed class Workspace
+{
+    public readonly float[][] X;          // [L+1] layer inputs [T, B, I_l]; X[L] is the top output [T, B, D]
+    public readonly float[][] DX;         // [L+1] their gradients
+    public readonly float[][] DropMask;   // [L] masks for X[1..L-1]
+    public readonly DirectionBuffers[] Directions;
+    public float[] Pooled = [], DPooled = [], Logits = [], DLogits = [], Probabilities = [];
+    public int[] ArgMax = [], Active = [];
+    public readonly float[] Gradients;    // same layout as the parameters
+
+    public Workspace(ParameterLayout layout)
+    {
+        var a = layout.Architecture;
+        X = new float[a.NumberOfLayers + 1][];
+        DX = new float[a.NumberOfLayers + 1][];
+        DropMask = new float[a.NumberOfLayers][];
+        for (int i = 0; i <= a.NumberOfLayers; i++) { X[i] = []; DX[i] = []; }
+        for (int i = 0; i < a.NumberOfLayers; i++) DropMask[i] = [];
+        Directions = new DirectionBuffers[a.NumberOfLayers * a.Directions];
+        for (int i = 0; i < Directions.Length; i++) Directions[i] = new DirectionBuffers();
+        Gradients = new float[layout.Count];
+    }
+
+    public void Ensure(RecurrentArchitecture a, int batch, int steps, bool training)
+    {
+        long tb = (long)steps * batch;
+        for (int l = 0; l <= a.NumberOfLayers; l++)
+        {
+            int width = l == 0 ? a.InputSize : a.OutputSize;
+            DirectionBuffers.Grow(ref X[l], tb * width);
+            if (training) DirectionBuffers.Grow(ref DX[l], tb * width);
+            if (training && l > 0 && l < a.NumberOfLayers && a.Dropout > 0) DirectionBuffers.Grow(ref DropMask[l], tb * width);
+        }
+        foreach (var d in Directions) d.Ensure(a, batch, steps);
+        DirectionBuffers.Grow(ref Pooled, (long)batch * a.OutputSize);
+        DirectionBuffers.Grow(ref DPooled, (long)batch * a.OutputSize);
+        DirectionBuffers.Grow(ref Logits, (long)batch * a.LogitCount);
+        DirectionBuffers.Grow(ref DLogits, (long)batch * a.LogitCount);
+        DirectionBuffers.Grow(ref Probabilities, (long)batch * a.NumberOfClasses);
+        if (ArgMax.Length < batch * a.OutputSize) ArgMax = new int[batch * a.OutputSize];
+        if (Active.Length < steps) Active = new int[steps];
+    }
+}
+
+/// <summary>
+/// The whole classifier over one shard: embedding or dense input → L recurrent layers (each 1 or 2 directions,
+/// dropout between) → pooling → head. Holds the flat parameter vector and the transposed W_hh copies the step GEMMs read.
+/// </summary>
+internal sealed class RecurrentNetwork
+{
+    public RecurrentArchitecture Architecture { get; }
+    public ParameterLayout Layout { get; }
+    public float[] Parameters { get; }
+    private readonly float[][] _whhT;   // per direction [H, G*H]
+
+    public RecurrentNetwork(ParameterLayout layout, float[] parameters)
+    {
+        if (parameters.Length != layout.Count) throw new ArgumentException($"Expected {layout.Count} parameters, got {parameters.Length}.", nameof(parameters));
+        Architecture = layout.Architecture;
+        Layout = layout;
+        Parameters = parameters;
+        int gh = Architecture.GateCount * Architecture.HiddenSize;
+        _whhT = new float[layout.Directions.Length][];
+        for (int i = 0; i < _whhT.Length; i++) _whhT[i] = new float[gh * Architecture.HiddenSize];
+        RefreshDerived();
+    }
+
+    /// <summary>Re-transposes W_hh after the parameters changed (once per optimizer step).</summary>
+    public void RefreshDerived()
+    {
+        int H = Architecture.HiddenSize, gh = Architecture.GateCount * H;
+        for (int i = 0; i < _whhT.Length; i++)
+        {
+            ReadOnlySpan<float> whh = Parameters.AsSpan(Layout.Directions[i].WeightHh, gh * H);
+            float[] t = _whhT[i];
+            for (int r = 0; r < gh; r++)
+                for (int c = 0; c < H; c++)
+                    t[c * gh + r] = whh[r * H + c];
+        }
+    }
+
+    private DirectionWeights Weights(int index)
+        => new(Parameters, Layout.Directions[index], Architecture.GateCount * Architecture.HiddenSize, Architecture.HiddenSize, _whhT[index]);
+
+    /// <summary>Forward pass of one shard; leaves logits and probabilities in the workspace.</summary>
+    public void Forward(Workspace ws, in ShardInput input, bool training, ulong dropoutSeed)
+    {
+        var a = Architecture;
+        int B = input.Batch, T = input.Steps, D = a.OutputSize, H = a.HiddenSize;
+        ws.Ensure(a, B, T, training);
+        SequenceShard.CountActive(input.Lengths, T, ws.Active);
+        var s = new SequenceShard(B, T, input.Lengths, ws.Active.AsSpan(0, T));
+
+        // Layer 0 input [T, B, I].
+        if (a.InputKind == SequenceInputKind.Tokens)
+            Embedding.Forward(Parameters.AsSpan(Layout.Embedding, a.VocabularySize * a.EmbeddingSize), a.VocabularySize, a.EmbeddingSize,
+                input.Tokens, input.Offsets, ws.X[0], s);
+        else
+            LoadFeatures(input, ws.X[0], a.FeaturesPerStep, s);
+
+        for (int l = 0; l < a.NumberOfLayers; l++)
+        {
+            int inputSize = l == 0 ? a.InputSize : D;
+            for (int d = 0; d < a.Directions; d++)
+            {
+                int index = l * a.Directions + d;
+                RecurrentLayer.Forward(a, Weights(index), ws.Directions[index], ws.X[l].AsSpan(0, T * B * inputSize), inputSize,
+                    ws.X[l + 1], d * H, s, reverse: d == 1);
+            }
+            if (training && a.Dropout > 0 && l < a.NumberOfLayers - 1)
+                Dropout.Forward(ws.X[l + 1].AsSpan(0, T * B * D), ws.DropMask[l + 1], a.Dropout, SplitMix64.Hash(dropoutSeed + (ulong)l));
+        }
+
+        int top = (a.NumberOfLayers - 1) * a.Directions;
+        Pooling.Forward(a.Pooling, ws.X[a.NumberOfLayers], ws.Directions[top].Hs.AsSpan(T * B * H, B * H),
+            a.Bidirectional ? ws.Directions[top + 1].Hs.AsSpan(0, B * H) : default, ws.Pooled, ws.ArgMax, H, D, s);
+        ClassifierHead.Forward(ws.Pooled, Parameters.AsSpan(Layout.HeadWeight, a.LogitCount * D), Parameters.AsSpan(Layout.HeadBias, a.LogitCount),
+            ws.Logits, B, D, a.LogitCount);
+        ClassifierHead.Probabilities(ws.Logits, ws.Probabilities, B, a.Classification, a.NumberOfClasses);
+    }
+
+    /// <summary>
+    /// Backward pass after <see cref="Forward"/> with training = true: adds this shard's gradients to
+    /// ws.Gradients and returns its share of the batch loss. With <paramref name="inputGradient"/> the gradient of
+    /// the dense input [T, B, F] is left in ws.DX[0].
+    /// </summary>
+    public double Backward(Workspace ws, in ShardInput input, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, float lossScale, bool inputGradient = false)
+    {
+        var a = Architecture;
+        int B = input.Batch, T = input.Steps, D = a.OutputSize, H = a.HiddenSize, gh = a.GateCount * H;
+        var s = new SequenceShard(B, T, input.Lengths, ws.Active.AsSpan(0, T));
+        Span<float> grads = ws.Gradients;
+
+        double loss = ClassifierHead.LossAndGradient(ws.Logits, labels, weights, lossScale, ws.DLogits, B, a.Classification, a.LogitCount);
+        ClassifierHead.Backward(ws.Pooled, Parameters.AsSpan(Layout.HeadWeight, a.LogitCount * D), ws.DLogits,
+            grads.Slice(Layout.HeadWeight, a.LogitCount * D), grads.Slice(Layout.HeadBias, a.LogitCount), ws.DPooled, B, D, a.LogitCount);
+        bool last = a.Pooling == SequencePooling.Last;
+        Pooling.Backward(a.Pooling, ws.DPooled, ws.ArgMax, ws.DX[a.NumberOfLayers], D, s);
+
+        for (int l = a.NumberOfLayers - 1; l >= 0; l--)
+        {
+            int inputSize = l == 0 ? a.InputSize : D;
+            bool topLayer = l == a.NumberOfLayers - 1;
+            bool needDx = l > 0 || inputGradient || a.InputKind == SequenceInputKind.Tokens;
+            ReadOnlySpan<float> dy = topLayer && last ? default : ws.DX[l + 1].AsSpan(0, T * B * D);
+            ReadOnlySpan<float> dhFinal = topLayer && last ? ws.DPooled.AsSpan(0, B * D) : default;
+            for (int d = 0; d < a.Directions; d++)
+            {
+                int index = l * a.Directions + d;
+                var g = new DirectionGradients(grads, Layout.Directions[index], gh, H);
+                RecurrentLayer.Backward(a, Weights(index), g, ws.Directions[index], ws.X[l].AsSpan(0, T * B * inputSize), inputSize,
+                    dy, dhFinal, d * H, needDx ? ws.DX[l].AsSpan(0, T * B * inputSize) : default, accumulateDx: d > 0, s, reverse: d == 1);
+            }
+            if (l > 0 && a.Dropout > 0) Dropout.Backward(ws.DX[l].AsSpan(0, T * B * D), ws.DropMask[l]);
+        }
+
+        if (a.InputKind == SequenceInputKind.Tokens)
+            Embedding.Backward(grads.Slice(Layout.Embedding, a.VocabularySize * a.EmbeddingSize), a.VocabularySize, a.EmbeddingSize,
+                input.Tokens, input.Offsets, ws.DX[0], s);
+        return loss;
+    }
+
+    private static void LoadFeatures(in ShardInput input, Span<float> x, int f, in SequenceShard s)
+    {
+        int B = s.Batch;
+        x.Slice(0, s.Steps * B * f).Clear();
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < s.Lengths[b]; t++)
+                input.Features.Slice(input.Offsets[b] + t * f, f).CopyTo(x.Slice((t * B + b) * f, f));
+    }
+}
