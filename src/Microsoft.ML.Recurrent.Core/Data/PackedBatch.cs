@@ -15,41 +15,63 @@ internal sealed class PackedBatch
     public float[] Weights = [];
     public int[] Tokens = [];
     public float[] Features = [];
+    public int[] ShardStart = [], ShardCount = [];
+    public int Shards;
     private long[] _keys = [];
 
-    /// <summary>Gathers <paramref name="indices"/>; row weight = example weight × class weight (if any).</summary>
-    public void Pack(SequenceDataset data, ReadOnlySpan<int> indices, ReadOnlySpan<float> classWeights)
+    /// <summary>
+    /// Gathers <paramref name="indices"/>; row weight = example weight × class weight (if any). Rows are dealt
+    /// round-robin by length rank into <paramref name="shards"/> contiguous shards, so every shard is sorted and
+    /// the threads get equal work.
+    /// </summary>
+    public void Pack(SequenceDataset data, ReadOnlySpan<int> indices, ReadOnlySpan<float> classWeights, int shards = 1)
+        => Pack(new DatasetSource(data), indices, classWeights, shards);
+
+    /// <summary>Same as the dataset overload, from any <see cref="ISequenceSource"/> (a struct, so no boxing).</summary>
+    public void Pack<TSource>(TSource data, ReadOnlySpan<int> indices, ReadOnlySpan<float> classWeights, int shards = 1)
+        where TSource : ISequenceSource
     {
         int n = indices.Length;
         Count = n;
+        Shards = Math.Max(1, Math.Min(shards, n));
         Grow(ref _keys, n); Grow(ref Order, n); Grow(ref Lengths, n); Grow(ref Offsets, n); Grow(ref Labels, n); Grow(ref Weights, n);
+        Grow(ref ShardStart, Shards); Grow(ref ShardCount, Shards);
         // Sort key: length descending, then position ascending — one primitive sort, no comparer allocation.
         for (int i = 0; i < n; i++) _keys[i] = ((long)(int.MaxValue - data.LengthOf(indices[i])) << 32) | (uint)i;
         _keys.AsSpan(0, n).Sort();
         int f = Math.Max(1, data.FeaturesPerStep);
         long total = 0;
+        int row = 0;
+        for (int s = 0; s < Shards; s++)
+        {
+            ShardStart[s] = row;
+            for (int rank = s; rank < n; rank += Shards) Order[row++] = indices[(int)(_keys[rank] & 0xFFFFFFFF)];
+            ShardCount[s] = row - ShardStart[s];
+        }
         for (int r = 0; r < n; r++)
         {
-            int idx = indices[(int)(_keys[r] & 0xFFFFFFFF)];
-            Order[r] = idx;
+            int idx = Order[r];
             Lengths[r] = data.LengthOf(idx);
             Offsets[r] = (int)total;
             total += (long)Lengths[r] * f;
-            Labels[r] = data.Labels[idx];
-            float cw = classWeights.IsEmpty ? 1f : classWeights[data.Labels[idx]];
-            Weights[r] = data.Weights[idx] * cw;
+            Labels[r] = data.LabelOf(idx);
+            float cw = classWeights.IsEmpty ? 1f : classWeights[Labels[r]];
+            Weights[r] = data.WeightOf(idx) * cw;
         }
         if (data.Kind == SequenceInputKind.Tokens)
         {
             Grow(ref Tokens, (int)total);
-            for (int r = 0; r < n; r++) data.Tokens.AsSpan(data.OffsetOf(Order[r]), Lengths[r]).CopyTo(Tokens.AsSpan(Offsets[r]));
+            for (int r = 0; r < n; r++) data.TokensOf(Order[r]).CopyTo(Tokens.AsSpan(Offsets[r]));
         }
         else
         {
             Grow(ref Features, (int)total);
-            for (int r = 0; r < n; r++) data.Features.AsSpan(data.OffsetOf(Order[r]), Lengths[r] * f).CopyTo(Features.AsSpan(Offsets[r]));
+            for (int r = 0; r < n; r++) data.FeaturesOf(Order[r]).CopyTo(Features.AsSpan(Offsets[r]));
         }
     }
+
+    /// <summary>Shard <paramref name="s"/> of the last <see cref="Pack"/>.</summary>
+    public ShardInput Shard(int s) => Shard(ShardStart[s], ShardCount[s]);
 
     /// <summary>Rows [start, start+count) as one shard (still sorted, so it is a valid <see cref="ShardInput"/>).</summary>
     public ShardInput Shard(int start, int count)
@@ -66,4 +88,52 @@ internal sealed class PackedBatch
     {
         if (a.Length < n) a = new T[Math.Max(n, a.Length * 2)];
     }
+}
+
+/// <summary>Where <see cref="PackedBatch"/> reads sequences from.</summary>
+internal interface ISequenceSource
+{
+    SequenceInputKind Kind { get; }
+    int FeaturesPerStep { get; }
+    int LengthOf(int index);
+    ReadOnlySpan<int> TokensOf(int index);
+    ReadOnlySpan<float> FeaturesOf(int index);
+    int LabelOf(int index);
+    float WeightOf(int index);
+}
+
+/// <summary>A <see cref="SequenceDataset"/> as a source.</summary>
+internal readonly struct DatasetSource(SequenceDataset data) : ISequenceSource
+{
+    public SequenceInputKind Kind => data.Kind;
+    public int FeaturesPerStep => data.FeaturesPerStep;
+    public int LengthOf(int index) => data.LengthOf(index);
+    public ReadOnlySpan<int> TokensOf(int index) => data.Tokens.AsSpan(data.OffsetOf(index), data.LengthOf(index));
+    public ReadOnlySpan<float> FeaturesOf(int index) => data.Features.AsSpan(data.OffsetOf(index), data.LengthOf(index) * data.FeaturesPerStep);
+    public int LabelOf(int index) => data.Labels[index];
+    public float WeightOf(int index) => data.Weights[index];
+}
+
+/// <summary>Unlabelled token sequences (prediction) as a source.</summary>
+internal readonly struct TokenListSource(IReadOnlyList<int[]> sequences) : ISequenceSource
+{
+    public SequenceInputKind Kind => SequenceInputKind.Tokens;
+    public int FeaturesPerStep => 0;
+    public int LengthOf(int index) => sequences[index].Length;
+    public ReadOnlySpan<int> TokensOf(int index) => sequences[index];
+    public ReadOnlySpan<float> FeaturesOf(int index) => default;
+    public int LabelOf(int index) => 0;
+    public float WeightOf(int index) => 1f;
+}
+
+/// <summary>Unlabelled dense sequences (prediction) as a source.</summary>
+internal readonly struct FeatureListSource(IReadOnlyList<float[]> sequences, int featuresPerStep) : ISequenceSource
+{
+    public SequenceInputKind Kind => SequenceInputKind.Features;
+    public int FeaturesPerStep => featuresPerStep;
+    public int LengthOf(int index) => sequences[index].Length / featuresPerStep;
+    public ReadOnlySpan<int> TokensOf(int index) => default;
+    public ReadOnlySpan<float> FeaturesOf(int index) => sequences[index];
+    public int LabelOf(int index) => 0;
+    public float WeightOf(int index) => 1f;
 }

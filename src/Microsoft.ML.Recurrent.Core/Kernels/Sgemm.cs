@@ -8,28 +8,34 @@ namespace Microsoft.ML.Recurrent.Kernels;
 /// Single-precision GEMM on row-major matrices: C[m,n] = (accumulate ? C : 0) + op(A)·op(B).
 /// </summary>
 /// <remarks>
-/// <para>GotoBLAS-style layout, single threaded, tuned for the engine's LSTM shapes:</para>
+/// <para>GotoBLAS-style layout, single threaded, tuned for the engine's LSTM shapes on AVX-512 (Zen 5):</para>
 /// <list type="bullet">
-/// <item>Loops: jc over n in NC=576 column blocks → pc over k in KC=256 depth blocks → ir over m in MR=8 row
-/// panels → jr over the block in NR-wide column panels → register-blocked micro-kernel (8×48 on AVX-512:
-/// 24 zmm accumulators, broadcast A, vector loads of B).</item>
-/// <item>A panels [kc,8] are packed (row-major A is transposed 8×8 at a time with AVX) except when op(A)=Aᵀ
-/// and the panel is full, in which case Aᵀ rows are already the panel layout and are read in place.</item>
-/// <item>B panels [kc,NR] are packed for op(B)=Bᵀ (transpose) and for the ragged last panel; full panels of
-/// a non-transposed B are read in place with stride ldb.</item>
-/// <item>Ragged tiles (m % 8, n % 16) are computed into a zero-padded stack tile and copied out, so padding
-/// of C (ldc &gt; n) is never written.</item>
+/// <item>Loops: jc over n in NC=288 column blocks → pc over k in KC=512 depth blocks → ir over m in MR=8 row
+/// panels → jr over the block in NR-wide column panels → register-blocked micro-kernel. On AVX-512 the
+/// micro-kernel is 8×48 (24 zmm accumulators, 8 broadcasts of A and 3 loads of B per depth step), with 8×32
+/// and 8×16 variants for the last column panel; AVX2 uses 8×8, other hardware a scalar 8×4.</item>
+/// <item>A is never packed when a full 8-row panel can be read in place: op(A)=Aᵀ rows already are [kc,8]
+/// panel rows (stride lda), and for row-major A the RowA kernels broadcast straight from the 8 rows. Ragged
+/// row panels (m % 8) and non-AVX-512 row-major A are packed into a zero-padded [kc,8] panel.</item>
+/// <item>op(B)=Bᵀ is packed into [kc,NR] panels (8×8 AVX transposes). Row-major B is read in place for
+/// small m (packing could not be amortized) and packed for m ≥ 256 (contiguous, no 4 KB aliasing); the
+/// ragged last panel (n % 16) is always packed with zero padding.</item>
+/// <item>Ragged tiles are computed into a stack tile and copied out with masked stores, so nothing past
+/// column n of C (the padding when ldc &gt; n) is ever read or written.</item>
+/// <item>m == 1 with row-major B (batch-1 inference) is a GEMV that streams B once with 256 columns of
+/// accumulators in registers.</item>
 /// </list>
 /// <para>Deterministic: the summation order depends only on (m, n, k, transposes) and the ISA, never on
-/// timing or thread. Safe to call concurrently: packing buffers are [ThreadStatic], grown on demand.</para>
+/// timing or thread; each C element is a float FMA chain over p in order within a depth block, added to C
+/// once per block. Safe to call concurrently: packing buffers are [ThreadStatic] and grow on demand, so
+/// steady-state calls allocate nothing.</para>
 /// </remarks>
 internal static unsafe partial class Sgemm
 {
     private const int MR = 8;     // rows of C per micro-tile (one broadcast of A each)
-    private const int KC = 256;   // depth block: A panel [256,8] = 8 KB stays in L1
-    private const int NC = 576;   // column block: B block [256,576] = 576 KB stays in L2 (multiple of 48, 8, 4)
+    private const int KC = 512;   // depth block: A panel [512,8] = 16 KB stays in L1; C tile re-read once per 512 depths
+    private const int NC = 288;   // column block: B block [512,288] = 576 KB stays in L2 (multiple of 48, 8, 4)
 
-    internal static bool TunePackA, TunePackB;
     [ThreadStatic] private static float[]? t_packA;
     [ThreadStatic] private static float[]? t_packB;
 
@@ -59,8 +65,10 @@ internal static unsafe partial class Sgemm
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            if (m == 1 && !transB && Vector512.IsHardwareAccelerated)
+            if (m == 1 && !transB && Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
                 GemvRow512(n, k, pa, transA ? lda : 1, pb, ldb, pc, accumulate);
+            else if (m == 1 && !transB && Vector256.IsHardwareAccelerated && Fma.IsSupported)
+                GemvRow256(n, k, pa, transA ? lda : 1, pb, ldb, pc, accumulate);
             else
                 Gemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
         }
@@ -130,6 +138,9 @@ internal static unsafe partial class Sgemm
         float[] packA = Grow(ref t_packA, MR * kcMax);
         float[] packB = Grow(ref t_packB, kcMax * ncMax);
         float* tile = stackalloc float[MR * 48]; // ragged tiles land here, [8, w]
+        // Non-transposed B is read in place (saves a k×n copy that small m cannot amortize) unless m is large
+        // enough that a contiguous, alias-free panel pays for itself (e.g. ldb = 1024 puts B rows 4 KB apart).
+        bool packAllB = transB || m >= 256;
 
         fixed (float* pA = packA)
         fixed (float* pB = packB)
@@ -149,7 +160,7 @@ internal static unsafe partial class Sgemm
                         int w = RoundUp(nr, unit);
                         if (transB)
                             PackBT(B + (nint)(jc + jr) * ldb + pc, ldb, kc, nr, w, pB + (nint)jr * kc);
-                        else if (nr != w || TunePackB)
+                        else if (nr != w || packAllB)
                             PackBN(B + (nint)pc * ldb + jc + jr, ldb, kc, nr, w, pB + (nint)jr * kc);
                     }
 
@@ -159,10 +170,17 @@ internal static unsafe partial class Sgemm
                         // op(A)[ir:ir+8, pc:pc+kc] as a [kc,8] panel.
                         float* aPanel;
                         nint aStride;
-                        if (transA && mr == MR && !TunePackA)
+                        bool rowA = false;
+                        if (transA && mr == MR)
                         {
                             aPanel = A + (nint)pc * lda + ir; // Aᵀ rows already are panel rows
                             aStride = lda;
+                        }
+                        else if (!transA && mr == MR && unit == 16)
+                        {
+                            aPanel = A + (nint)ir * lda + pc; // kernel broadcasts straight from the 8 rows of A
+                            aStride = lda;
+                            rowA = true;
                         }
                         else
                         {
@@ -178,7 +196,7 @@ internal static unsafe partial class Sgemm
                             int w = RoundUp(nr, unit);
                             float* bPanel;
                             nint bStride;
-                            if (!transB && nr == w && !TunePackB)
+                            if (!packAllB && nr == w)
                             {
                                 bPanel = B + (nint)pc * ldb + jc + jr; // B rows already are panel rows
                                 bStride = ldb;
@@ -192,19 +210,13 @@ internal static unsafe partial class Sgemm
                             float* cTile = C + (nint)ir * ldc + jc + jr;
                             if (mr == MR && nr == w)
                             {
-                                Kernel(w, kc, aPanel, aStride, bPanel, bStride, cTile, ldc, load);
+                                Kernel(w, rowA, kc, aPanel, aStride, bPanel, bStride, cTile, ldc, load);
                             }
                             else
                             {
                                 // Ragged edge: full tile into scratch, copy the valid [mr,nr] corner.
-                                Kernel(w, kc, aPanel, aStride, bPanel, bStride, tile, w, false);
-                                for (int r = 0; r < mr; r++)
-                                {
-                                    float* cr = cTile + r * ldc;
-                                    float* tr = tile + r * w;
-                                    if (load) for (int j = 0; j < nr; j++) cr[j] += tr[j];
-                                    else for (int j = 0; j < nr; j++) cr[j] = tr[j];
-                                }
+                                Kernel(w, rowA, kc, aPanel, aStride, bPanel, bStride, tile, w, false);
+                                StoreTile(tile, w, cTile, ldc, mr, nr, load);
                             }
                         }
                     }
@@ -214,8 +226,18 @@ internal static unsafe partial class Sgemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel(int w, int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, bool load)
+    private static void Kernel(int w, bool rowA, int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, bool load)
     {
+        if (rowA)
+        {
+            switch (w)
+            {
+                case 48: Kernel512x48RowA(kc, a, aStride, b, bStride, c, ldc, load); break;
+                case 32: Kernel512x32RowA(kc, a, aStride, b, bStride, c, ldc, load); break;
+                default: Kernel512x16RowA(kc, a, aStride, b, bStride, c, ldc, load); break;
+            }
+            return;
+        }
         switch (w)
         {
             case 48: Kernel512x48(kc, a, aStride, b, bStride, c, ldc, load); break;
@@ -266,6 +288,8 @@ internal static unsafe partial class Sgemm
             float* s = b + p * ldb;
             float* d = dst + p * w;
             int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; j + 16 <= nr; j += 16) Vector512.Load(s + j).Store(d + j);
             for (; j < nr; j++) d[j] = s[j];
             for (; j < w; j++) d[j] = 0f;
         }
@@ -328,16 +352,47 @@ internal static unsafe partial class Sgemm
         Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(s3, s7, 0x31));
     }
 
+    /// <summary>C[mr,nr] (+)= tile[mr, 0..nr) for a ragged edge tile (tile row stride w); masked AVX-512 when available.</summary>
+    private static void StoreTile(float* tile, int w, float* c, nint ldc, int mr, int nr, bool load)
+    {
+        for (int r = 0; r < mr; r++)
+        {
+            float* cr = c + r * ldc;
+            float* tr = tile + r * w;
+            int j = 0;
+            if (Avx512F.IsSupported)
+            {
+                for (; j < nr; j += 16)
+                {
+                    // Lanes past nr are masked off: C's padding (ldc > n) and memory past the span stay untouched.
+                    Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(nr - j)).AsSingle();
+                    Vector512<float> v = Vector512.Load(tr + j);
+                    if (load) v += Avx512F.MaskLoad(cr + j, mask, Vector512<float>.Zero);
+                    Avx512F.MaskStore(cr + j, mask, v);
+                }
+            }
+            else
+            {
+                if (load) for (; j < nr; j++) cr[j] += tr[j];
+                else for (; j < nr; j++) cr[j] = tr[j];
+            }
+        }
+    }
+
     /// <summary>
-    /// m == 1 with row-major B (batch-1 inference): c[n] (+)= a[k]·B[k,n]. B streams once; 64 columns of
-    /// accumulators stay in registers across all of k, so nothing is packed. a is strided by aStride.
+    /// m == 1 with row-major B (batch-1 inference): c[n] (+)= a[k]·B[k,n]. B streams once; 256 columns of
+    /// accumulators (16 zmm) stay in registers across all of k, so nothing is packed. This is bound by L2→L1
+    /// bandwidth (one B element per FMA), not by the FMA units. a is strided by aStride (1 for A, lda for Aᵀ).
     /// </summary>
     private static void GemvRow512(int n, int k, float* a, nint aStride, float* b, nint ldb, float* c, bool accumulate)
     {
         int j = 0;
-        for (; j + 64 <= n; j += 64)
+        for (; j + 256 <= n; j += 256)
         {
             Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
+            Vector512<float> c8 = default, c9 = default, c10 = default, c11 = default;
+            Vector512<float> c12 = default, c13 = default, c14 = default, c15 = default;
             float* bp = b + j;
             float* ap = a;
             for (int p = 0; p < k; p++)
@@ -347,33 +402,102 @@ internal static unsafe partial class Sgemm
                 c1 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 16), c1);
                 c2 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 32), c2);
                 c3 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 48), c3);
+                c4 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 64), c4);
+                c5 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 80), c5);
+                c6 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 96), c6);
+                c7 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 112), c7);
+                c8 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 128), c8);
+                c9 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 144), c9);
+                c10 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 160), c10);
+                c11 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 176), c11);
+                c12 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 192), c12);
+                c13 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 208), c13);
+                c14 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 224), c14);
+                c15 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 240), c15);
                 ap += aStride;
                 bp += ldb;
             }
+            float* cp = c + j;
             if (accumulate)
             {
-                c0 += Vector512.Load(c + j); c1 += Vector512.Load(c + j + 16);
-                c2 += Vector512.Load(c + j + 32); c3 += Vector512.Load(c + j + 48);
+                c0 += Vector512.Load(cp); c1 += Vector512.Load(cp + 16); c2 += Vector512.Load(cp + 32); c3 += Vector512.Load(cp + 48);
+                c4 += Vector512.Load(cp + 64); c5 += Vector512.Load(cp + 80); c6 += Vector512.Load(cp + 96); c7 += Vector512.Load(cp + 112);
+                c8 += Vector512.Load(cp + 128); c9 += Vector512.Load(cp + 144); c10 += Vector512.Load(cp + 160); c11 += Vector512.Load(cp + 176);
+                c12 += Vector512.Load(cp + 192); c13 += Vector512.Load(cp + 208); c14 += Vector512.Load(cp + 224); c15 += Vector512.Load(cp + 240);
             }
-            c0.Store(c + j); c1.Store(c + j + 16); c2.Store(c + j + 32); c3.Store(c + j + 48);
+            c0.Store(cp); c1.Store(cp + 16); c2.Store(cp + 32); c3.Store(cp + 48);
+            c4.Store(cp + 64); c5.Store(cp + 80); c6.Store(cp + 96); c7.Store(cp + 112);
+            c8.Store(cp + 128); c9.Store(cp + 144); c10.Store(cp + 160); c11.Store(cp + 176);
+            c12.Store(cp + 192); c13.Store(cp + 208); c14.Store(cp + 224); c15.Store(cp + 240);
         }
-        for (; j + 16 <= n; j += 16)
+        for (; j < n; j += 16)
         {
+            // 16-column chunks; the last one is masked so nothing past column n is read or written.
+            Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n - j)).AsSingle();
             Vector512<float> c0 = default;
             float* bp = b + j;
             float* ap = a;
             for (int p = 0; p < k; p++)
             {
-                c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(*ap), Vector512.Load(bp), c0);
+                c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(*ap), Avx512F.MaskLoad(bp, mask, Vector512<float>.Zero), c0);
                 ap += aStride;
                 bp += ldb;
             }
-            if (accumulate) c0 += Vector512.Load(c + j);
+            if (accumulate) c0 += Avx512F.MaskLoad(c + j, mask, Vector512<float>.Zero);
+            Avx512F.MaskStore(c + j, mask, c0);
+        }
+    }
+
+    /// <summary>AVX2 version of <see cref="GemvRow512"/>: 64 columns (8 ymm) of accumulators, scalar tail.</summary>
+    private static void GemvRow256(int n, int k, float* a, nint aStride, float* b, nint ldb, float* c, bool accumulate)
+    {
+        int j = 0;
+        for (; j + 64 <= n; j += 64)
+        {
+            Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            Vector256<float> c4 = default, c5 = default, c6 = default, c7 = default;
+            float* bp = b + j;
+            float* ap = a;
+            for (int p = 0; p < k; p++)
+            {
+                Vector256<float> av = Vector256.Create(*ap);
+                c0 = Fma.MultiplyAdd(av, Vector256.Load(bp), c0);
+                c1 = Fma.MultiplyAdd(av, Vector256.Load(bp + 8), c1);
+                c2 = Fma.MultiplyAdd(av, Vector256.Load(bp + 16), c2);
+                c3 = Fma.MultiplyAdd(av, Vector256.Load(bp + 24), c3);
+                c4 = Fma.MultiplyAdd(av, Vector256.Load(bp + 32), c4);
+                c5 = Fma.MultiplyAdd(av, Vector256.Load(bp + 40), c5);
+                c6 = Fma.MultiplyAdd(av, Vector256.Load(bp + 48), c6);
+                c7 = Fma.MultiplyAdd(av, Vector256.Load(bp + 56), c7);
+                ap += aStride;
+                bp += ldb;
+            }
+            float* cp = c + j;
+            if (accumulate)
+            {
+                c0 += Vector256.Load(cp); c1 += Vector256.Load(cp + 8); c2 += Vector256.Load(cp + 16); c3 += Vector256.Load(cp + 24);
+                c4 += Vector256.Load(cp + 32); c5 += Vector256.Load(cp + 40); c6 += Vector256.Load(cp + 48); c7 += Vector256.Load(cp + 56);
+            }
+            c0.Store(cp); c1.Store(cp + 8); c2.Store(cp + 16); c3.Store(cp + 24);
+            c4.Store(cp + 32); c5.Store(cp + 40); c6.Store(cp + 48); c7.Store(cp + 56);
+        }
+        for (; j + 8 <= n; j += 8)
+        {
+            Vector256<float> c0 = default;
+            float* bp = b + j;
+            float* ap = a;
+            for (int p = 0; p < k; p++)
+            {
+                c0 = Fma.MultiplyAdd(Vector256.Create(*ap), Vector256.Load(bp), c0);
+                ap += aStride;
+                bp += ldb;
+            }
+            if (accumulate) c0 += Vector256.Load(c + j);
             c0.Store(c + j);
         }
         for (; j < n; j++)
         {
-            // < 16 leftover columns: scalar FMA in the same p order as the vector lanes.
+            // < 8 leftover columns: scalar FMA, same p order as the vector lanes.
             float sum = 0f;
             for (int p = 0; p < k; p++) sum = MathF.FusedMultiplyAdd(a[p * aStride], b[p * ldb + j], sum);
             c[j] = accumulate ? c[j] + sum : sum;

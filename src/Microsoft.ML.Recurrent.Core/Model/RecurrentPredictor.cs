@@ -1,0 +1,177 @@
+using Microsoft.ML.Recurrent.Layers;
+
+namespace Microsoft.ML.Recurrent;
+
+/// <summary>
+/// Scores sequences with a <see cref="RecurrentModel"/>. Thread-safe: any number of threads may call it at once;
+/// each gets its own workspace (grown to the longest sequence seen, then reused), so steady-state calls allocate nothing.
+/// </summary>
+public sealed class RecurrentPredictor
+{
+    /// <summary>Sequences scored together by the batch overloads.</summary>
+    public const int BatchSize = 64;
+
+    private readonly RecurrentModel _model;
+    private readonly RecurrentNetwork _network;
+    private readonly ThreadLocal<Scratch> _scratch;
+
+    internal RecurrentPredictor(RecurrentModel model)
+    {
+        _model = model;
+        // The network only reads its parameters here, so every thread shares one.
+        _network = new RecurrentNetwork(model.Layout, model.RawParameters);
+        _scratch = new ThreadLocal<Scratch>(() => new Scratch(model.Layout));
+    }
+
+    private sealed class Scratch(ParameterLayout layout)
+    {
+        public readonly Workspace Workspace = new(layout);
+        public readonly int[] Length = new int[1];
+        public readonly int[] Offset = new int[1];
+        public readonly PackedBatch Batch = new();
+        public readonly int[] Indices = new int[BatchSize];
+    }
+
+    /// <summary>Number of probabilities each prediction writes.</summary>
+    public int NumberOfClasses => _model.Architecture.NumberOfClasses;
+
+    /// <summary>The model scored.</summary>
+    public RecurrentModel Model => _model;
+
+    /// <summary>Class probabilities of one token sequence into <paramref name="probabilities"/> (length ≥ classes).</summary>
+    public void PredictProbabilities(ReadOnlySpan<int> tokens, Span<float> probabilities) => Predict(tokens, probabilities, default);
+
+    /// <summary>
+    /// Probabilities and, unless <paramref name="logits"/> is empty, the head's raw outputs (<see cref="LogitCount"/>
+    /// values: the single logit of a binary head, whose sigmoid is the probability of class 1, or the softmax inputs).
+    /// </summary>
+    public void Predict(ReadOnlySpan<int> tokens, Span<float> probabilities, Span<float> logits)
+    {
+        var a = _model.Architecture;
+        if (a.InputKind != SequenceInputKind.Tokens) throw new InvalidOperationException($"This model reads dense features ({a.FeaturesPerStep} per step), not token ids.");
+        CheckOutput(probabilities);
+        var s = _scratch.Value!;
+        CheckLogits(logits, 1);
+        s.Length[0] = tokens.Length;
+        Run(s, new ShardInput(s.Length, s.Offset, tokens, default), probabilities, logits);
+    }
+
+    /// <summary>Class probabilities of one dense sequence (steps back to back, FeaturesPerStep floats each).</summary>
+    public void PredictProbabilities(ReadOnlySpan<float> features, Span<float> probabilities) => Predict(features, probabilities, default);
+
+    /// <summary>Probabilities and raw head outputs of one dense sequence (see the token overload).</summary>
+    public void Predict(ReadOnlySpan<float> features, Span<float> probabilities, Span<float> logits)
+    {
+        var a = _model.Architecture;
+        if (a.InputKind != SequenceInputKind.Features) throw new InvalidOperationException("This model reads token ids, not dense features.");
+        CheckFeatures(features, a.FeaturesPerStep, 0);
+        CheckOutput(probabilities);
+        var s = _scratch.Value!;
+        CheckLogits(logits, 1);
+        s.Length[0] = features.Length / a.FeaturesPerStep;
+        Run(s, new ShardInput(s.Length, s.Offset, default, features), probabilities, logits);
+    }
+
+    /// <summary>Probabilities [N, classes] of many token sequences, scored in length-sorted batches.</summary>
+    public void PredictProbabilities(IReadOnlyList<int[]> sequences, Span<float> probabilities) => Predict(sequences, probabilities, default);
+
+    /// <summary>Probabilities [N, classes] and, unless empty, raw head outputs [N, LogitCount] of many token sequences.</summary>
+    public void Predict(IReadOnlyList<int[]> sequences, Span<float> probabilities, Span<float> logits)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (_model.Architecture.InputKind != SequenceInputKind.Tokens) throw new InvalidOperationException("This model reads dense features, not token ids.");
+        CheckLogits(logits, sequences.Count);
+        PredictMany(new TokenListSource(sequences), sequences.Count, probabilities, logits);
+    }
+
+    /// <summary>Probabilities [N, classes] of many dense sequences, scored in length-sorted batches.</summary>
+    public void PredictProbabilities(IReadOnlyList<float[]> sequences, Span<float> probabilities) => Predict(sequences, probabilities, default);
+
+    /// <summary>Probabilities [N, classes] and, unless empty, raw head outputs [N, LogitCount] of many dense sequences.</summary>
+    public void Predict(IReadOnlyList<float[]> sequences, Span<float> probabilities, Span<float> logits)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        var a = _model.Architecture;
+        if (a.InputKind != SequenceInputKind.Features) throw new InvalidOperationException("This model reads token ids, not dense features.");
+        for (int i = 0; i < sequences.Count; i++) CheckFeatures(sequences[i], a.FeaturesPerStep, i);
+        CheckLogits(logits, sequences.Count);
+        PredictMany(new FeatureListSource(sequences, a.FeaturesPerStep), sequences.Count, probabilities, logits);
+    }
+
+    /// <summary>Raw head outputs per sequence: 1 for a binary head, else the class count.</summary>
+    public int LogitCount => _model.Architecture.LogitCount;
+
+    internal ModelEvaluation Evaluate(SequenceDataset data)
+    {
+        var a = _model.Architecture;
+        if (data.Kind != a.InputKind) throw new ArgumentException($"The dataset holds {data.Kind}; the model reads {a.InputKind}.", nameof(data));
+        if (data.Kind == SequenceInputKind.Features && data.FeaturesPerStep != a.FeaturesPerStep)
+            throw new ArgumentException($"The dataset has {data.FeaturesPerStep} features per step; the model reads {a.FeaturesPerStep}.", nameof(data));
+        int C = a.NumberOfClasses;
+        var probs = new float[(long)data.Count * C];
+        PredictMany(new DatasetSource(data), data.Count, probs, default);
+        double loss = 0, weight = 0;
+        int correct = 0;
+        for (int i = 0; i < data.Count; i++)
+        {
+            ReadOnlySpan<float> p = probs.AsSpan(i * C, C);
+            int label = data.Labels[i];
+            if (label >= C) throw new ArgumentException($"Label {label} of sequence {i} is outside the model's {C} classes.", nameof(data));
+            int best = 0;
+            for (int c = 1; c < C; c++) if (p[c] > p[best]) best = c;
+            if (best == label) correct++;
+            loss -= data.Weights[i] * Math.Log(Math.Max(p[label], 1e-30f));
+            weight += data.Weights[i];
+        }
+        return new ModelEvaluation(weight > 0 ? loss / weight : 0, data.Count > 0 ? (double)correct / data.Count : 0, data.Count);
+    }
+
+    private void PredictMany<TSource>(TSource source, int count, Span<float> probabilities, Span<float> logits) where TSource : ISequenceSource
+    {
+        int C = NumberOfClasses;
+        if (probabilities.Length < (long)count * C) throw new ArgumentException($"Expected room for {count} × {C} probabilities; got {probabilities.Length}.", nameof(probabilities));
+        var s = _scratch.Value!;
+        for (int start = 0; start < count; start += BatchSize)
+        {
+            int n = Math.Min(BatchSize, count - start);
+            for (int i = 0; i < n; i++) s.Indices[i] = start + i;
+            s.Batch.Pack(source, s.Indices.AsSpan(0, n), default);
+            var input = s.Batch.Shard(0, n);
+            _network.Forward(s.Workspace, input, training: false, 0);
+            int L = LogitCount;
+            for (int r = 0; r < n; r++)
+            {
+                int row = s.Batch.Order[r];
+                s.Workspace.Probabilities.AsSpan(r * C, C).CopyTo(probabilities.Slice(row * C, C));
+                if (!logits.IsEmpty) s.Workspace.Logits.AsSpan(r * L, L).CopyTo(logits.Slice(row * L, L));
+            }
+        }
+    }
+
+    private void Run(Scratch s, in ShardInput input, Span<float> probabilities, Span<float> logits)
+    {
+        _network.Forward(s.Workspace, input, training: false, 0);
+        s.Workspace.Probabilities.AsSpan(0, NumberOfClasses).CopyTo(probabilities);
+        if (!logits.IsEmpty) s.Workspace.Logits.AsSpan(0, LogitCount).CopyTo(logits);
+    }
+
+    private void CheckLogits(Span<float> logits, int count)
+    {
+        if (!logits.IsEmpty && logits.Length < (long)count * LogitCount)
+            throw new ArgumentException($"Expected room for {count} × {LogitCount} logits; got {logits.Length}.", nameof(logits));
+    }
+
+    private void CheckOutput(Span<float> probabilities)
+    {
+        if (probabilities.Length < NumberOfClasses)
+            throw new ArgumentException($"Expected room for {NumberOfClasses} probabilities; got {probabilities.Length}.", nameof(probabilities));
+    }
+
+    private static void CheckFeatures(ReadOnlySpan<float> features, int f, int index)
+    {
+        if (features.Length % f != 0)
+            throw new ArgumentException($"Sequence {index} has {features.Length} values; expected a multiple of FeaturesPerStep = {f}.", nameof(features));
+        for (int k = 0; k < features.Length; k++)
+            if (!float.IsFinite(features[k])) throw new ArgumentException($"Sequence {index}, value {k} is {features[k]}; expected a finite number.", nameof(features));
+    }
+}

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using Microsoft.ML.Recurrent.Layers;
+using Microsoft.ML.Recurrent.Training;
+
+namespace Microsoft.ML.Recurrent;
+
+/// <summary>
+/// Trains a <see cref="RecurrentModel"/> with full backpropagation through time. Each mini-batch is split into one
+/// shard per thread; every shard runs forward and backward on its own workspace and the shard gradients are summed
+/// in a fixed order, so a given seed and thread count always give bit-identical weights.
+/// </summary>
+public static class RecurrentTrainer
+{
+    /// <summary>Trains a network of the given shape on <paramref name="train"/>.</summary>
+    /// <param name="architecture">Network shape; its input kind must match the datasets.</param>
+    /// <param name="options">Optimizer, schedule, batching and so on.</param>
+    /// <param name="train">Training sequences.</param>
+    /// <param name="validation">Optional validation set: reported each epoch and used for early stopping.</param>
+    /// <param name="progress">Optional progress sink (called on the training thread).</param>
+    /// <param name="cancellationToken">Stops training between mini-batches with <see cref="OperationCanceledException"/>.</param>
+    public static TrainingResult Train(RecurrentArchitecture architecture, TrainingOptions options, SequenceDataset train,
+        SequenceDataset? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(train);
+        architecture.Validate();
+        options.Validate();
+        CheckData(architecture, train, nameof(train));
+        if (validation is not null) CheckData(architecture, validation, nameof(validation));
+        if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
+        if (options.ClassWeights is { } cw && cw.Count != architecture.NumberOfClasses)
+            throw new ArgumentException($"TrainingOptions.ClassWeights has {cw.Count} entries; expected one per class ({architecture.NumberOfClasses}).", nameof(options));
+        if (options.EarlyStoppingPatience > 0 && validation is null)
+            throw new ArgumentException("TrainingOptions.EarlyStoppingPatience needs a validation set.", nameof(validation));
+
+        using var session = new Session(architecture, options, train);
+        return session.Run(validation, progress, cancellationToken);
+    }
+
+    private static void CheckData(RecurrentArchitecture a, SequenceDataset data, string name)
+    {
+        if (data.Kind != a.InputKind) throw new ArgumentException($"The {name} set holds {data.Kind}; the architecture reads {a.InputKind}.", name);
+        if (data.Kind == SequenceInputKind.Features && data.FeaturesPerStep != a.FeaturesPerStep)
+            throw new ArgumentException($"The {name} set has {data.FeaturesPerStep} features per step; the architecture expects {a.FeaturesPerStep}.", name);
+        for (int i = 0; i < data.Count; i++)
+            if (data.Labels[i] >= a.NumberOfClasses)
+                throw new ArgumentException($"The {name} set's label {data.Labels[i]} (sequence {i}) is outside 0..{a.NumberOfClasses - 1}.", name);
+    }
+
+    private sealed class Session : IDisposable
+    {
+        private readonly RecurrentArchitecture _a;
+        private readonly TrainingOptions _o;
+        private readonly SequenceDataset _train;
+        private readonly ParameterLayout _layout;
+        private readonly RecurrentNetwork _net;
+        private readonly WorkerPool _pool;
+        private readonly Workspace[] _workspaces;
+        private readonly double[] _shardLoss;
+        private readonly float[] _gradient;
+        private readonly float[] _classWeights;
+        private readonly Optimizer _optimizer;
+        private readonly PackedBatch _batch = new();
+        private readonly Action<int> _shardBody;
+        private float _lossScale;
+        private ulong _dropoutSeed;
+
+        public Session(RecurrentArchitecture a, TrainingOptions o, SequenceDataset train)
+        {
+            _a = a; _o = o; _train = train;
+            _layout = new ParameterLayout(a);
+            _net = new RecurrentNetwork(_layout, Initializer.Create(_layout, o.Seed, o.ForgetGateBias));
+            int threads = Math.Max(1, o.NumberOfThreads ?? Environment.ProcessorCount);
+            _pool = new WorkerPool(threads);
+            _workspaces = new Workspace[threads];
+            for (int i = 0; i < threads; i++) _workspaces[i] = new Workspace(_layout);
+            _shardLoss = new double[threads];
+            _gradient = new float[_layout.Count];
+            _classWeights = o.ClassWeights?.ToArray() ?? [];
+            _optimizer = new Optimizer(o, _layout.Count);
+            _shardBody = RunShard;  // one delegate for the whole run: the step loop allocates nothing
+        }
+
+        public TrainingResult Run(SequenceDataset? validation, IProgress<TrainingProgress>? progress, CancellationToken ct)
+        {
+            int n = _train.Count, B = _o.BatchSize;
+            int batchesPerEpoch = (n + B - 1) / B;
+            long totalSteps = (long)batchesPerEpoch * _o.Epochs, step = 0;
+            var order = new int[n];
+            var history = new List<EpochSummary>();
+            float[]? best = null;
+            double bestLoss = double.PositiveInfinity;
+            int bestEpoch = _o.Epochs, sinceBest = 0;
+
+            for (int epoch = 1; epoch <= _o.Epochs; epoch++)
+            {
+                var clock = Stopwatch.StartNew();
+                PlanEpoch(order, epoch);
+                double lossSum = 0;
+                long seen = 0;
+                for (int start = 0; start < n; start += B)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    int count = Math.Min(B, n - start);
+                    float lr = Optimizer.LearningRate(_o, step, totalSteps);
+                    double loss = TrainBatch(order.AsSpan(start, count), lr, step);
+                    step++;
+                    lossSum += loss * count;
+                    seen += count;
+                    if (progress is not null && step % _o.ProgressInterval == 0 && start + count < n)
+                        progress.Report(new TrainingProgress(epoch, _o.Epochs, step, totalSteps, lossSum / seen, lr, seen / clock.Elapsed.TotalSeconds, false, null, null));
+                }
+                double trainLoss = lossSum / Math.Max(1, seen);
+                double rate = seen / clock.Elapsed.TotalSeconds;
+                ModelEvaluation? eval = null;
+                if (validation is not null)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    eval = new RecurrentModel(_a, _net.Parameters).Evaluate(validation);
+                }
+                history.Add(new EpochSummary(epoch, trainLoss, eval?.Loss, eval?.Accuracy, clock.Elapsed.TotalSeconds));
+                progress?.Report(new TrainingProgress(epoch, _o.Epochs, step, totalSteps, trainLoss, Optimizer.LearningRate(_o, Math.Max(0, step - 1), totalSteps),
+                    rate, true, eval?.Loss, eval?.Accuracy));
+                if (!double.IsFinite(trainLoss))
+                    throw new InvalidOperationException($"Training diverged: the loss of epoch {epoch} is {trainLoss}. Lower the learning rate or enable gradient clipping.");
+
+                if (_o.EarlyStoppingPatience > 0 && eval is { } e)
+                {
+                    if (e.Loss < bestLoss)
+                    {
+                        bestLoss = e.Loss; bestEpoch = epoch; sinceBest = 0;
+                        best = (float[])_net.Parameters.Clone();
+                    }
+                    else if (++sinceBest >= _o.EarlyStoppingPatience) break;
+                }
+                else bestEpoch = epoch;
+            }
+            float[] final = best ?? (float[])_net.Parameters.Clone();
+            return new TrainingResult(new RecurrentModel(_a, final), history, bestEpoch);
+        }
+
+        /// <summary>
+        /// Shuffles the sequence order for one epoch. With bucketing, pools of 50 batches are sorted by length and cut
+        /// into batches, and the batches are shuffled: batches hold similar lengths yet the epoch order stays random.
+        /// </summary>
+        private void PlanEpoch(int[] order, int epoch)
+        {
+            var rng = new SplitMix64(SplitMix64.Hash((ulong)(uint)_o.Seed * 0x100000001UL + (ulong)epoch));
+            for (int i = 0; i < order.Length; i++) order[i] = i;
+            Shuffle(order, ref rng);
+            if (!_o.BucketByLength) return;
+            int B = _o.BatchSize, pool = B * 50;
+            var keys = new long[Math.Min(pool, order.Length)];
+            for (int start = 0; start < order.Length; start += pool)
+            {
+                int m = Math.Min(pool, order.Length - start);
+                for (int i = 0; i < m; i++) keys[i] = ((long)_train.LengthOf(order[start + i]) << 32) | (uint)order[start + i];
+                keys.AsSpan(0, m).Sort();
+                for (int i = 0; i < m; i++) order[start + i] = (int)(keys[i] & 0xFFFFFFFF);
+            }
+            // Shuffle whole batches (the last, short one included).
+            int batches = (order.Length + B - 1) / B;
+            var perm = new int[batches];
+            for (int i = 0; i < batches; i++) perm[i] = i;
+            Shuffle(perm, ref rng);
+            var copy = (int[])order.Clone();
+            int pos = 0;
+            foreach (int b in perm)
+            {
+                int s = b * B, len = Math.Min(B, order.Length - s);
+                Array.Copy(copy, s, order, pos, len);
+                pos += len;
+            }
+        }
+
+        private static void Shuffle(int[] a, ref SplitMix64 rng)
+        {
+            for (int i = a.Length - 1; i > 0; i--)
+            {
+                int j = rng.NextInt(i + 1);
+                (a[i], a[j]) = (a[j], a[i]);
+            }
+        }
+
+        private double TrainBatch(ReadOnlySpan<int> indices, float lr, long step)
+        {
+            _batch.Pack(_train, indices, _classWeights, _pool.Size);
+            float total = _batch.TotalWeight();
+            if (total <= 0) return 0;  // every row has weight 0: nothing to learn from
+            _lossScale = 1f / total;
+            _dropoutSeed = SplitMix64.Hash(((ulong)(uint)_o.Seed << 32) ^ (ulong)step);
+            _pool.Run(_batch.Shards, _shardBody);
+
+            // Sum shard gradients in shard order: the same thread count always adds in the same order.
+            Span<float> g = _gradient;
+            _workspaces[0].Gradients.CopyTo(g);
+            double loss = _shardLoss[0];
+            for (int s = 1; s < _batch.Shards; s++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(g, _workspaces[s].Gradients, g);
+                loss += _shardLoss[s];
+            }
+            Optimizer.ClipByGlobalNorm(g, _o.GradientClipNorm);
+            _optimizer.Step(_net.Parameters, g, lr);
+            _net.RefreshDerived();
+            return loss;
+        }
+
+        private void RunShard(int s)
+        {
+            var ws = _workspaces[s];
+            Array.Clear(ws.Gradients);
+            var input = _batch.Shard(s);
+            int start = _batch.ShardStart[s], count = _batch.ShardCount[s];
+            _net.Forward(ws, input, training: true, SplitMix64.Hash(_dropoutSeed + (ulong)s * 0x9E3779B9UL));
+            _shardLoss[s] = _net.Backward(ws, input, _batch.Labels.AsSpan(start, count), _batch.Weights.AsSpan(start, count), _lossScale);
+        }
+
+        public void Dispose() => _pool.Dispose();
+    }
+}
