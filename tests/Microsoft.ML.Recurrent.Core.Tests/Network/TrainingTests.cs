@@ -32,20 +32,27 @@ public class TrainingTests(ITestOutputHelper output)
         return (Make(count), Make(count / 4));
     }
 
+    /// <summary>
+    /// The textbook story on 150 steps. At the same budget (Adam 3e-3, 20 epochs) the LSTM learns the task and the
+    /// plain tanh RNN stays near chance. The GRU's update gate starts near 0.5, halving the carried state every step
+    /// until it learns to saturate, so it gets the larger step it needs (1e-2, 40 epochs).
+    /// </summary>
     [Fact]
-    public void GatedCellsRememberAcross100StepsAndPlainRnnDoesNot()
+    public void GatedCellsRememberAcross150StepsAndPlainRnnDoesNot()
     {
-        var (train, test) = LongMemoryTask(100, 1024, 7);
-        var options = new TrainingOptions { Epochs = 8, BatchSize = 32, LearningRate = 1e-2f, Seed = 3, NumberOfThreads = 2 };
-        double Accuracy(RecurrentCellType cell)
+        var (train, test) = LongMemoryTask(150, 1024, 1);
+        double Accuracy(RecurrentCellType cell, float learningRate, int epochs)
         {
             var a = new RecurrentArchitecture { Cell = cell, InputKind = SequenceInputKind.Features, FeaturesPerStep = 2, HiddenSize = 16, Classification = ClassificationKind.Binary };
+            var options = new TrainingOptions { Epochs = epochs, BatchSize = 32, LearningRate = learningRate, Seed = 1, NumberOfThreads = 2 };
             var result = RecurrentTrainer.Train(a, options, train);
             double acc = result.Model.Evaluate(test).Accuracy;
-            output.WriteLine($"{cell}: test accuracy {acc:F3}, final training loss {result.History[^1].TrainingLoss:F4}");
+            output.WriteLine($"{cell} (lr {learningRate}, {epochs} epochs): test accuracy {acc:F3}, final training loss {result.History[^1].TrainingLoss:F4}");
             return acc;
         }
-        double lstm = Accuracy(RecurrentCellType.Lstm), gru = Accuracy(RecurrentCellType.Gru), rnn = Accuracy(RecurrentCellType.Rnn);
+        double lstm = Accuracy(RecurrentCellType.Lstm, 3e-3f, 20);
+        double rnn = Accuracy(RecurrentCellType.Rnn, 3e-3f, 20);
+        double gru = Accuracy(RecurrentCellType.Gru, 1e-2f, 40);
         Assert.True(lstm >= 0.95, $"LSTM reached only {lstm:F3}");
         Assert.True(gru >= 0.95, $"GRU reached only {gru:F3}");
         Assert.True(rnn <= 0.75, $"The plain RNN reached {rnn:F3}: the task no longer needs long memory");
