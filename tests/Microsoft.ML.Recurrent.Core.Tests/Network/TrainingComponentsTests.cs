@@ -1,0 +1,191 @@
+using Microsoft.ML.Recurrent.Layers;
+using Microsoft.ML.Recurrent.Training;
+using Xunit;
+
+namespace Microsoft.ML.Recurrent.Tests.Network;
+
+/// <summary>Optimizers, schedules, clipping, initialisation, masking and sharding, each against an independent reference.</summary>
+public class TrainingComponentsTests
+{
+    [Theory]
+    [InlineData(OptimizerKind.Adam, 0f)]
+    [InlineData(OptimizerKind.Adam, 0.01f)]
+    [InlineData(OptimizerKind.AdamW, 0.01f)]
+    [InlineData(OptimizerKind.Sgd, 0.01f)]
+    public void OptimizersFollowThePyTorchUpdateRules(OptimizerKind kind, float decay)
+    {
+        var o = new TrainingOptions { Optimizer = kind, WeightDecay = decay, LearningRate = 0.05f, Momentum = 0.8f };
+        int n = 37;  // SIMD body and tail
+        var rng = new Random(3);
+        float[] p = Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        double[] rp = p.Select(v => (double)v).ToArray(), m = new double[n], v2 = new double[n];
+        var opt = new Optimizer(o, n);
+        for (int step = 1; step <= 5; step++)
+        {
+            float[] g = Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+            opt.Step(p, g, o.LearningRate);
+            double lr = o.LearningRate;
+            for (int i = 0; i < n; i++)
+            {
+                double gi = g[i];
+                switch (kind)
+                {
+                    case OptimizerKind.Sgd:   // torch.optim.SGD: g += wd·p; buf = μ·buf + g; p −= lr·buf
+                        gi += decay * rp[i];
+                        m[i] = step == 1 ? gi : o.Momentum * m[i] + gi;
+                        rp[i] -= lr * m[i];
+                        break;
+                    default:                  // torch.optim.Adam / AdamW
+                        if (kind == OptimizerKind.AdamW) rp[i] *= 1 - lr * decay; else gi += decay * rp[i];
+                        m[i] = o.Beta1 * m[i] + (1 - o.Beta1) * gi;
+                        v2[i] = o.Beta2 * v2[i] + (1 - o.Beta2) * gi * gi;
+                        double mh = m[i] / (1 - Math.Pow(o.Beta1, step)), vh = v2[i] / (1 - Math.Pow(o.Beta2, step));
+                        rp[i] -= lr * mh / (Math.Sqrt(vh) + o.Epsilon);
+                        break;
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) Assert.True(Math.Abs(p[i] - rp[i]) < 2e-6, $"{kind} parameter {i}: {p[i]} vs {rp[i]}");
+    }
+
+    [Fact]
+    public void SchedulesWarmUpAndDecay()
+    {
+        var linear = new TrainingOptions { LearningRate = 1f, Schedule = LearningRateSchedule.WarmupLinearDecay, WarmupSteps = 10 };
+        Assert.Equal(0.1f, Optimizer.LearningRate(linear, 0, 110), 6);
+        Assert.Equal(1f, Optimizer.LearningRate(linear, 9, 110), 6);
+        Assert.Equal(0.5f, Optimizer.LearningRate(linear, 60, 110), 6);
+        Assert.Equal(0f, Optimizer.LearningRate(linear, 110, 110), 6);
+        var cosine = linear with { Schedule = LearningRateSchedule.Cosine };
+        Assert.Equal(0.5f, Optimizer.LearningRate(cosine, 60, 110), 6);
+        Assert.Equal(1f, Optimizer.LearningRate(cosine, 10, 110), 6);
+        Assert.Equal(0.75f, Optimizer.LearningRate(new TrainingOptions { LearningRate = 0.75f }, 1234, 10), 6);
+    }
+
+    [Fact]
+    public void ClippingBoundsTheGlobalNorm()
+    {
+        float[] g = [3f, 4f, 0f, 12f];   // norm 13
+        Assert.Equal(13f, Optimizer.ClipByGlobalNorm(g, 6.5f), 5);
+        Assert.Equal(6.5f, MathF.Sqrt(g.Sum(x => x * x)), 3);
+        Assert.Equal(new[] { 1.5f, 2f, 0f, 6f }, g.Select(x => MathF.Round(x, 4)).ToArray());
+        float[] small = [0.1f, 0.2f];
+        Optimizer.ClipByGlobalNorm(small, 6.5f);
+        Assert.Equal(new[] { 0.1f, 0.2f }, small);
+    }
+
+    [Fact]
+    public void InitialisationIsOrthogonalGlorotAndForgetBiasOne()
+    {
+        var a = new RecurrentArchitecture { Cell = RecurrentCellType.Lstm, InputKind = SequenceInputKind.Tokens, VocabularySize = 50, EmbeddingSize = 6, HiddenSize = 12, Bidirectional = true };
+        var layout = new ParameterLayout(a);
+        float[] p = Initializer.Create(layout, 5, 1f);
+        int H = 12;
+        foreach (var d in layout.Directions)
+        {
+            for (int g = 0; g < 4; g++)
+            {
+                // Each gate block W is H×H orthogonal: W Wᵀ = I.
+                for (int i = 0; i < H; i++)
+                    for (int j = 0; j < H; j++)
+                    {
+                        double dot = 0;
+                        for (int k = 0; k < H; k++) dot += p[d.WeightHh + g * H * H + i * H + k] * p[d.WeightHh + g * H * H + j * H + k];
+                        Assert.Equal(i == j ? 1.0 : 0.0, dot, 4);
+                    }
+            }
+            float limit = MathF.Sqrt(6f / (6 + 4 * H));
+            Assert.All(p.AsSpan(d.WeightIh, 4 * H * 6).ToArray(), w => Assert.InRange(w, -limit, limit));
+            Assert.All(p.AsSpan(d.BiasIh + H, H).ToArray(), b => Assert.Equal(1f, b));   // forget gate
+            Assert.All(p.AsSpan(d.BiasHh, 4 * H).ToArray(), b => Assert.Equal(0f, b));
+        }
+        Assert.All(p.AsSpan(layout.Embedding, 6).ToArray(), e => Assert.Equal(0f, e));   // padding row
+        Assert.Equal(p, Initializer.Create(layout, 5, 1f));
+        Assert.NotEqual(p, Initializer.Create(layout, 6, 1f));
+    }
+
+    [Theory]
+    [InlineData(RecurrentCellType.Lstm, SequencePooling.Last)]
+    [InlineData(RecurrentCellType.Gru, SequencePooling.Mean)]
+    [InlineData(RecurrentCellType.Rnn, SequencePooling.Max)]
+    public void PaddingChangesNeitherOutputsNorGradients(RecurrentCellType cell, SequencePooling pooling)
+    {
+        // A batch of sequences of different lengths gives each row the same logits and, summed, the same
+        // gradients as running every sequence alone: padded steps contribute nothing.
+        var a = new RecurrentArchitecture { Cell = cell, InputKind = SequenceInputKind.Features, FeaturesPerStep = 3, HiddenSize = 9, Bidirectional = true, NumberOfLayers = 2, Pooling = pooling, NumberOfClasses = 3 };
+        var layout = new ParameterLayout(a);
+        var net = new RecurrentNetwork(layout, Initializer.Create(layout, 2, 1f));
+        var rng = new Random(4);
+        int[] lengths = [6, 1, 4, 9];
+        var seqs = lengths.Select(n => Enumerable.Range(0, n * 3).Select(_ => (float)rng.NextDouble()).ToArray()).ToList();
+        var data = SequenceDataset.FromFeatures(seqs, 3, [0, 1, 2, 1]);
+        var (logits, grads) = Run(net, layout, data, Enumerable.Range(0, 4).ToArray());
+        var sum = new double[layout.Count];
+        for (int i = 0; i < 4; i++)
+        {
+            var (l1, g1) = Run(net, layout, data, [i]);
+            for (int k = 0; k < 3; k++) Assert.Equal(l1[0][k], logits[i][k], 5);
+            for (int k = 0; k < sum.Length; k++) sum[k] += g1[k];
+        }
+        for (int k = 0; k < sum.Length; k++) Assert.True(Math.Abs(sum[k] - grads[k]) <= 1e-5 * (1 + Math.Abs(sum[k])), $"gradient {k}: {grads[k]} vs {sum[k]}");
+    }
+
+    private static (float[][] Logits, float[] Gradients) Run(RecurrentNetwork net, ParameterLayout layout, SequenceDataset data, int[] rows)
+    {
+        var batch = new PackedBatch();
+        batch.Pack(data, rows, default);
+        var ws = new Workspace(layout);
+        var shard = batch.Shard(0, rows.Length);
+        net.Forward(ws, shard, training: true, 0);
+        var logits = new float[rows.Length][];
+        for (int r = 0; r < rows.Length; r++) logits[Array.IndexOf(rows, batch.Order[r])] = ws.Logits.AsSpan(r * 3, 3).ToArray();
+        net.Backward(ws, shard, batch.Labels.AsSpan(0, rows.Length), batch.Weights.AsSpan(0, rows.Length), 1f);
+        return (logits, ws.Gradients.ToArray());
+    }
+
+    [Fact]
+    public void ShardedTrainingMatchesOneThreadUpToRounding()
+    {
+        var data = ModelTests.KeywordTask(256, 12).Data;
+        var a = ModelTests.KeywordArchitecture(RecurrentCellType.Lstm);
+        var o = new TrainingOptions { Epochs = 1, BatchSize = 64, Seed = 8, LearningRate = 1e-3f };
+        var one = RecurrentTrainer.Train(a, o with { NumberOfThreads = 1 }, data).Model.Parameters.ToArray();
+        var two = RecurrentTrainer.Train(a, o with { NumberOfThreads = 2 }, data).Model.Parameters.ToArray();
+        double maxDiff = one.Zip(two, (x, y) => Math.Abs(x - y)).Max();
+        Assert.InRange(maxDiff, 0, 1e-4);
+    }
+
+    [Fact]
+    public void ClassAndExampleWeightsMultiplyIntoRowWeights()
+    {
+        var data = SequenceDataset.FromTokens([[2], [3, 4], [5]], [0, 1, 1], [0.5f, 2f, 1f]);
+        var batch = new PackedBatch();
+        batch.Pack(data, [0, 1, 2], [3f, 0.25f]);
+        var byIndex = Enumerable.Range(0, 3).ToDictionary(r => batch.Order[r], r => batch.Weights[r]);
+        Assert.Equal(1.5f, byIndex[0]);
+        Assert.Equal(0.5f, byIndex[1]);
+        Assert.Equal(0.25f, byIndex[2]);
+        Assert.Equal(2.25f, batch.TotalWeight());
+    }
+
+    [Fact]
+    public void DropoutOnlyActsWhileTraining()
+    {
+        var a = ModelTests.KeywordArchitecture(RecurrentCellType.Gru) with { NumberOfLayers = 3, Dropout = 0.5f };
+        var layout = new ParameterLayout(a);
+        var net = new RecurrentNetwork(layout, Initializer.Create(layout, 1, 1f));
+        var data = ModelTests.KeywordTask(8, 1).Data;
+        var batch = new PackedBatch();
+        batch.Pack(data, Enumerable.Range(0, 8).ToArray(), default);
+        var ws = new Workspace(layout);
+        float[] Logits(bool training, ulong seed)
+        {
+            net.Forward(ws, batch.Shard(0, 8), training, seed);
+            return ws.Logits.AsSpan(0, 24).ToArray();
+        }
+        Assert.Equal(Logits(false, 1), Logits(false, 2));
+        Assert.Equal(Logits(true, 1), Logits(true, 1));
+        Assert.NotEqual(Logits(true, 1), Logits(true, 2));
+        Assert.NotEqual(Logits(false, 1), Logits(true, 1));
+    }
+}
