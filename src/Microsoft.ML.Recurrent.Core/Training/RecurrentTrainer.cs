@@ -96,7 +96,7 @@ public static class RecurrentTrainer
             for (int epoch = 1; epoch <= _o.Epochs; epoch++)
             {
                 var clock = Stopwatch.StartNew();
-                PlanEpoch(order, epoch);
+                EpochPlanner.Plan(order, _train, _o.BatchSize, _o.BucketByLength, _o.Seed, epoch);
                 double lossSum = 0;
                 long seen = 0;
                 for (int start = 0; start < n; start += B)
@@ -138,49 +138,6 @@ public static class RecurrentTrainer
             }
             float[] final = best ?? (float[])_net.Parameters.Clone();
             return new TrainingResult(new RecurrentModel(_a, final), history, bestEpoch);
-        }
-
-        /// <summary>
-        /// Shuffles the sequence order for one epoch. With bucketing, pools of 50 batches are sorted by length and cut
-        /// into batches, and the batches are shuffled: batches hold similar lengths yet the epoch order stays random.
-        /// </summary>
-        private void PlanEpoch(int[] order, int epoch)
-        {
-            var rng = new SplitMix64(SplitMix64.Hash((ulong)(uint)_o.Seed * 0x100000001UL + (ulong)epoch));
-            for (int i = 0; i < order.Length; i++) order[i] = i;
-            Shuffle(order, ref rng);
-            if (!_o.BucketByLength) return;
-            int B = _o.BatchSize, pool = B * 50;
-            var keys = new long[Math.Min(pool, order.Length)];
-            for (int start = 0; start < order.Length; start += pool)
-            {
-                int m = Math.Min(pool, order.Length - start);
-                for (int i = 0; i < m; i++) keys[i] = ((long)_train.LengthOf(order[start + i]) << 32) | (uint)order[start + i];
-                keys.AsSpan(0, m).Sort();
-                for (int i = 0; i < m; i++) order[start + i] = (int)(keys[i] & 0xFFFFFFFF);
-            }
-            // Shuffle whole batches (the last, short one included).
-            int batches = (order.Length + B - 1) / B;
-            var perm = new int[batches];
-            for (int i = 0; i < batches; i++) perm[i] = i;
-            Shuffle(perm, ref rng);
-            var copy = (int[])order.Clone();
-            int pos = 0;
-            foreach (int b in perm)
-            {
-                int s = b * B, len = Math.Min(B, order.Length - s);
-                Array.Copy(copy, s, order, pos, len);
-                pos += len;
-            }
-        }
-
-        private static void Shuffle(int[] a, ref SplitMix64 rng)
-        {
-            for (int i = a.Length - 1; i > 0; i--)
-            {
-                int j = rng.NextInt(i + 1);
-                (a[i], a[j]) = (a[j], a[i]);
-            }
         }
 
         private double TrainBatch(ReadOnlySpan<int> indices, float lr, long step)

@@ -189,3 +189,50 @@ public class TrainingComponentsTests
         Assert.NotEqual(Logits(false, 1), Logits(true, 1));
     }
 }
+
+/// <summary>Epoch order: a permutation, shuffled even when every length is equal, bucketed when lengths vary.</summary>
+public class EpochPlannerTests
+{
+    [Fact]
+    public void EqualLengthsAreStillShuffled()
+    {
+        // Sorted data (labels grouped, as MNIST arrives) must not come back sorted just because lengths tie.
+        var data = SequenceDataset.FromFeatures(Enumerable.Range(0, 1000).Select(_ => new float[28]).ToList(), 28, Enumerable.Range(0, 1000).Select(i => i / 100).ToList());
+        var order = new int[1000];
+        Training.EpochPlanner.Plan(order, data, 64, bucket: true, seed: 1, epoch: 1);
+        Assert.Equal(Enumerable.Range(0, 1000), order.Order());
+        int ascending = Enumerable.Range(1, 999).Count(i => order[i] > order[i - 1]);
+        Assert.InRange(ascending, 350, 650);   // a random permutation rises about half the time
+        var firstBatchLabels = order.Take(64).Select(i => data.LabelList[i]).Distinct().Count();
+        Assert.True(firstBatchLabels >= 5, $"the first batch holds only {firstBatchLabels} classes");
+    }
+
+    [Fact]
+    public void BucketingGroupsSimilarLengthsAndEpochsDiffer()
+    {
+        var rng = new Random(2);
+        var lengths = Enumerable.Range(0, 2000).Select(_ => rng.Next(1, 300)).ToArray();
+        var data = SequenceDataset.FromTokens(lengths.Select(n => new int[n]).ToList(), lengths.Select(_ => 0).ToList());
+        double Waste(bool bucket, int epoch)
+        {
+            var order = new int[lengths.Length];
+            Training.EpochPlanner.Plan(order, data, 32, bucket, seed: 3, epoch);
+            Assert.Equal(Enumerable.Range(0, lengths.Length), order.Order());
+            double padded = 0, real = 0;
+            for (int s = 0; s < order.Length; s += 32)
+            {
+                var batch = order.Skip(s).Take(32).Select(i => lengths[i]).ToArray();
+                padded += batch.Length * batch.Max();
+                real += batch.Sum();
+            }
+            return padded / real - 1;
+        }
+        double random = Waste(false, 1), bucketed = Waste(true, 1);
+        Assert.True(bucketed < 0.1 && random > 0.5, $"padding overhead: bucketed {bucketed:P0}, random {random:P0}");
+        var e1 = new int[lengths.Length];
+        var e2 = new int[lengths.Length];
+        Training.EpochPlanner.Plan(e1, data, 32, true, 3, 1);
+        Training.EpochPlanner.Plan(e2, data, 32, true, 3, 2);
+        Assert.NotEqual(e1, e2);
+    }
+}
