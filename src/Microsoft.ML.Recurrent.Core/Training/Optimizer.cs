@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using Microsoft.ML.Recurrent.Kernels;
 
 namespace Microsoft.ML.Recurrent.Training;
 
@@ -33,40 +32,8 @@ internal sealed class Optimizer
                 float c1 = 1f / (1f - MathF.Pow(b1, _step)), c2 = 1f / (1f - MathF.Pow(b2, _step));
                 bool decoupled = _o.Optimizer == OptimizerKind.AdamW;
                 if (decoupled && _o.WeightDecay > 0) TensorPrimitives.Multiply(p, 1f - lr * _o.WeightDecay, p);
-                Adam(p, g, _m, _v, lr, b1, b2, c1, c2, _o.Epsilon, decoupled ? 0f : _o.WeightDecay);
+                OptimizerKernels.AdamStep(p, g, _m, _v, lr, b1, b2, c1, c2, _o.Epsilon, decoupled ? 0f : _o.WeightDecay);
                 break;
-        }
-    }
-
-    private static void Adam(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float lr, float b1, float b2, float c1, float c2, float eps, float l2)
-    {
-        ref float pr = ref MemoryMarshal.GetReference(p);
-        ref float gr = ref MemoryMarshal.GetReference(g);
-        ref float mr = ref MemoryMarshal.GetReference(m);
-        ref float vr = ref MemoryMarshal.GetReference(v);
-        nuint n = (nuint)p.Length, i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var vb1 = Vector256.Create(b1); var vb2 = Vector256.Create(b2);
-            var va1 = Vector256.Create(1 - b1); var va2 = Vector256.Create(1 - b2);
-            var vlr = Vector256.Create(lr * c1); var vc2 = Vector256.Create(c2); var veps = Vector256.Create(eps); var vl2 = Vector256.Create(l2);
-            for (; i + 8 <= n; i += 8)
-            {
-                var pv = Vector256.LoadUnsafe(ref pr, i);
-                var gv = Vector256.FusedMultiplyAdd(vl2, pv, Vector256.LoadUnsafe(ref gr, i));
-                var mv = Vector256.FusedMultiplyAdd(vb1, Vector256.LoadUnsafe(ref mr, i), va1 * gv);
-                var vv = Vector256.FusedMultiplyAdd(vb2, Vector256.LoadUnsafe(ref vr, i), va2 * gv * gv);
-                mv.StoreUnsafe(ref mr, i);
-                vv.StoreUnsafe(ref vr, i);
-                (pv - vlr * mv / (Vector256.Sqrt(vv * vc2) + veps)).StoreUnsafe(ref pr, i);
-            }
-        }
-        for (int k = (int)i; k < p.Length; k++)
-        {
-            float gk = g[k] + l2 * p[k];
-            m[k] = b1 * m[k] + (1 - b1) * gk;
-            v[k] = b2 * v[k] + (1 - b2) * gk * gk;
-            p[k] -= lr * c1 * m[k] / (MathF.Sqrt(v[k] * c2) + eps);
         }
     }
 
