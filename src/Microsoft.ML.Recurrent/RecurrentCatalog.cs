@@ -1,0 +1,81 @@
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.Recurrent;
+
+/// <summary>
+/// Recurrent sequence classifiers that pick binary or multiclass from the label column at <c>Fit</c> time (Boolean →
+/// binary, key → multiclass), so a pipeline reads like
+/// <c>mlContext.Transforms.Text.FeaturizeText(...).Append(recurrent.Lstm("Label", "Tokens"))</c> with
+/// <c>var recurrent = mlContext.Recurrent();</c>.
+/// </summary>
+public sealed class RecurrentCatalog
+{
+    private readonly IHostEnvironment _env;
+
+    internal RecurrentCatalog(IHostEnvironment env) => _env = env;
+
+    /// <summary>An LSTM sequence classifier.</summary>
+    /// <param name="labelColumnName">Label: Boolean (binary) or key (multiclass).</param>
+    /// <param name="featureColumnName">Sequence: a vector of text tokens, of keys, or of Single.</param>
+    /// <param name="exampleWeightColumnName">Optional example weights.</param>
+    /// <param name="hiddenSize">Hidden state size.</param>
+    /// <param name="numberOfLayers">Stacked layers.</param>
+    /// <param name="bidirectional">Also read the sequences backwards.</param>
+    /// <param name="numberOfEpochs">Passes over the data.</param>
+    /// <param name="featuresPerStep">Float inputs: values per step (null: see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    public LstmSequenceClassifierTrainer Lstm(string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
+        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null)
+        => Lstm(SimpleOptions.Fill(new LstmSequenceClassifierTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep));
+
+    /// <summary>An LSTM sequence classifier with all options.</summary>
+    public LstmSequenceClassifierTrainer Lstm(LstmSequenceClassifierTrainer.Options options) => new(_env, options, SequenceClassificationTask.Auto);
+
+    /// <summary>A GRU sequence classifier.</summary>
+    /// <param name="labelColumnName">Label: Boolean (binary) or key (multiclass).</param>
+    /// <param name="featureColumnName">Sequence: a vector of text tokens, of keys, or of Single.</param>
+    /// <param name="exampleWeightColumnName">Optional example weights.</param>
+    /// <param name="hiddenSize">Hidden state size.</param>
+    /// <param name="numberOfLayers">Stacked layers.</param>
+    /// <param name="bidirectional">Also read the sequences backwards.</param>
+    /// <param name="numberOfEpochs">Passes over the data.</param>
+    /// <param name="featuresPerStep">Float inputs: values per step (null: see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    public GruSequenceClassifierTrainer Gru(string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
+        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null)
+        => Gru(SimpleOptions.Fill(new GruSequenceClassifierTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep));
+
+    /// <summary>A GRU sequence classifier with all options.</summary>
+    public GruSequenceClassifierTrainer Gru(GruSequenceClassifierTrainer.Options options) => new(_env, options, SequenceClassificationTask.Auto);
+
+    /// <summary>A plain RNN sequence classifier.</summary>
+    /// <param name="labelColumnName">Label: Boolean (binary) or key (multiclass).</param>
+    /// <param name="featureColumnName">Sequence: a vector of text tokens, of keys, or of Single.</param>
+    /// <param name="exampleWeightColumnName">Optional example weights.</param>
+    /// <param name="hiddenSize">Hidden state size.</param>
+    /// <param name="numberOfLayers">Stacked layers.</param>
+    /// <param name="bidirectional">Also read the sequences backwards.</param>
+    /// <param name="numberOfEpochs">Passes over the data.</param>
+    /// <param name="featuresPerStep">Float inputs: values per step (null: see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    public RnnSequenceClassifierTrainer Rnn(string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
+        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null)
+        => Rnn(SimpleOptions.Fill(new RnnSequenceClassifierTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep));
+
+    /// <summary>A plain RNN sequence classifier with all options.</summary>
+    public RnnSequenceClassifierTrainer Rnn(RnnSequenceClassifierTrainer.Options options) => new(_env, options, SequenceClassificationTask.Auto);
+}
+
+internal static class SimpleOptions
+{
+    public static T Fill<T>(T o, string labelColumnName, string featureColumnName, string? exampleWeightColumnName,
+        int hiddenSize, int numberOfLayers, bool bidirectional, int numberOfEpochs, int? featuresPerStep) where T : RecurrentSequenceClassifierOptions
+    {
+        o.LabelColumnName = labelColumnName;
+        o.FeatureColumnName = featureColumnName;
+        o.ExampleWeightColumnName = exampleWeightColumnName;
+        o.HiddenSize = hiddenSize;
+        o.NumberOfLayers = numberOfLayers;
+        o.Bidirectional = bidirectional;
+        o.NumberOfEpochs = numberOfEpochs;
+        o.FeaturesPerStep = featuresPerStep;
+        return o;
+    }
+}

@@ -1,0 +1,89 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.Recurrent;
+
+/// <summary>
+/// A fitted LSTM/GRU/RNN sequence classifier in an ML.NET pipeline. Appends ML.NET's standard prediction columns:
+/// binary — <c>Score</c> (the logit), <c>Probability</c>, <c>PredictedLabel</c> (Boolean); multiclass — <c>Score</c>
+/// (one probability per class, slot names = the label's key values) and <c>PredictedLabel</c> (key type with the
+/// label's key values). <see cref="Transform"/> is lazy and scores rows in mini-batches as a cursor moves; the
+/// transformer is a row-to-row mapper (so <c>CreatePredictionEngine</c> works) and saves with
+/// <c>mlContext.Model.Save</c> like any ML.NET transformer.
+/// </summary>
+public sealed class RecurrentSequenceClassificationTransformer : ITransformer
+{
+    private readonly SequenceScorer _scorer;
+
+    internal RecurrentSequenceClassificationTransformer(IHostEnvironment env, RecurrentModel model, SequenceEncoder encoder,
+        SequenceClassificationTask task, string featureColumnName, string[]? classNames, IReadOnlyList<EpochSummary>? history)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        if (task is not (SequenceClassificationTask.Binary or SequenceClassificationTask.Multiclass))
+            throw new ArgumentOutOfRangeException(nameof(task), task, "Expected Binary or Multiclass.");
+        if (task == SequenceClassificationTask.Binary != (model.Architecture.Classification == ClassificationKind.Binary))
+            throw new ArgumentException($"A {task} transformer needs a {(task == SequenceClassificationTask.Binary ? "binary" : "multiclass")} model.", nameof(model));
+        if (classNames is not null && classNames.Length != model.Architecture.NumberOfClasses)
+            throw new ArgumentException($"{classNames.Length} class names for {model.Architecture.NumberOfClasses} classes.", nameof(classNames));
+        Host = env.Register(nameof(RecurrentSequenceClassificationTransformer));
+        _scorer = new SequenceScorer(model, encoder, task, featureColumnName, classNames);
+        TrainingHistory = history ?? [];
+    }
+
+    internal IHost Host { get; }
+
+    internal SequenceScorer Scorer => _scorer;
+
+    /// <summary>The trained engine model: architecture, weights (PyTorch names) and metadata (vocabulary, classes), for inspection and export.</summary>
+    public RecurrentModel Model => _scorer.Model;
+
+    /// <summary><see cref="SequenceClassificationTask.Binary"/> or <see cref="SequenceClassificationTask.Multiclass"/>.</summary>
+    public SequenceClassificationTask Task => _scorer.Task;
+
+    /// <summary>The sequence column read.</summary>
+    public string FeatureColumnName => _scorer.FeatureColumnName;
+
+    /// <summary>What the sequence column held when training.</summary>
+    public SequenceColumnKind InputKind => _scorer.Encoder.Kind;
+
+    /// <summary>Text inputs: the token of each id (0 = padding, 1 = the unknown token, then by descending training frequency); otherwise empty.</summary>
+    public IReadOnlyList<string> Vocabulary => _scorer.Encoder.Vocabulary ?? [];
+
+    /// <summary>Float inputs: values per step; otherwise 0.</summary>
+    public int FeaturesPerStep => _scorer.Encoder.FeaturesPerStep;
+
+    /// <summary>Longest sequence read, in steps (longer ones keep their first steps); 0 = no limit.</summary>
+    public int MaxSequenceLength => _scorer.Encoder.MaxSteps;
+
+    /// <summary>Multiclass: the class names (the label's key values as text), in key order; null if the label had none.</summary>
+    public IReadOnlyList<string>? ClassNames => _scorer.ClassNames;
+
+    /// <summary>Per-epoch losses of the training run (empty for a loaded model).</summary>
+    public IReadOnlyList<EpochSummary> TrainingHistory { get; }
+
+    /// <summary>Always true: each row is scored from its own columns.</summary>
+    public bool IsRowToRowMapper => true;
+
+    /// <summary>The input schema plus the prediction columns; throws if the feature column is missing or of the wrong type.</summary>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return _scorer.Bind(inputSchema).OutputSchema;
+    }
+
+    /// <summary>A lazy view adding the prediction columns; rows are scored in mini-batches as a cursor moves.</summary>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new ScoredDataView(input, _scorer.Bind(input.Schema));
+    }
+
+    /// <summary>A row-to-row mapper for <paramref name="inputSchema"/> (used by prediction engines).</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return new SequenceRowMapper(_scorer.Bind(inputSchema));
+    }
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => MLNetInternals.ModelPersistence.Save(this, ctx);
+}
