@@ -13,11 +13,15 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 configuration="${CONFIGURATION:-Release}"
 failed=()
+summary_log="$(mktemp)"
+restore_log="$(mktemp)"
+trap 'rm -f "$summary_log" "$restore_log"' EXIT
 
 run_tests() {  # run_tests PROJECT [dotnet test arguments...]
   local project="$1"; shift
   echo "== $project"
-  if ! dotnet test "$project" -c "$configuration" "$@"; then
+  # Keep the runner's summary lines ("Passed!  - Failed: 0, Passed: 89, Skipped: 0, ...") for the total below.
+  if ! dotnet test "$project" -c "$configuration" "$@" 2>&1 | tee -a "$summary_log"; then
     failed+=("$project")
   fi
 }
@@ -36,11 +40,9 @@ else
   if [[ -n "${MLNET_PATH:-}" ]]; then
     echo "ML.NET layer: MLNET_PATH=$MLNET_PATH has no Microsoft.ML.Core.dll; trying NuGet instead." >&2
   fi
-  restore_log="$(mktemp)"
-  trap 'rm -f "$restore_log"' EXIT
   if env -u MLNET_PATH dotnet restore "$mlnet_tests" >"$restore_log" 2>&1; then
     echo "ML.NET layer: using Microsoft.ML 5.0.0 from NuGet"
-    env -u MLNET_PATH dotnet test "$mlnet_tests" -c "$configuration" "$@" || failed+=("$mlnet_tests")
+    MLNET_PATH= run_tests "$mlnet_tests" "$@"
   elif grep -Eq "NU110[1-3].*Microsoft\.ML\b" "$restore_log"; then
     echo "ML.NET layer tests SKIPPED: Microsoft.ML 5.0.0 is not on the NuGet feed and MLNET_PATH is not set (see README: Offline ML.NET)"
   else
@@ -49,6 +51,10 @@ else
     failed+=("$mlnet_tests (restore)")
   fi
 fi
+
+# One plain closing line with the totals over every suite.
+awk '/(Passed|Failed)! +- +Failed:/ { gsub(/,/, ""); f += $4; p += $6; s += $8 }
+     END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$summary_log"
 
 if (( ${#failed[@]} > 0 )); then
   echo "FAILED: ${failed[*]}" >&2

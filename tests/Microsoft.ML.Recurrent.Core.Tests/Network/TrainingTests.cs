@@ -33,28 +33,32 @@ public class TrainingTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The textbook story on 150 steps. At the same budget (Adam 3e-3, 20 epochs) the LSTM learns the task and the
-    /// plain tanh RNN stays near chance. The GRU's update gate starts near 0.5, halving the carried state every step
-    /// until it learns to saturate, so it gets the larger step it needs (1e-2, 40 epochs).
+    /// The textbook story on 150 steps, judged by the median over three seeds (whether one run finds the memory
+    /// solution is a matter of luck; which cell finds it most of the time is not). The LSTM starts with its forget
+    /// gate nearly open (bias 3, σ(3) = 0.95, so the gradient through 150 steps of c survives); the GRU's update gate
+    /// starts near 0.5 and needs a larger step to learn to saturate; the plain tanh RNN gets the LSTM's budget.
     /// </summary>
     [Fact]
     public void GatedCellsRememberAcross150StepsAndPlainRnnDoesNot()
     {
-        var (train, test) = LongMemoryTask(150, 1024, 1);
-        double Accuracy(RecurrentCellType cell, float learningRate, int epochs)
+        double MedianAccuracy(RecurrentCellType cell, float learningRate, int epochs, float forgetBias)
         {
-            var a = new RecurrentArchitecture { Cell = cell, InputKind = SequenceInputKind.Features, FeaturesPerStep = 2, HiddenSize = 16, Classification = ClassificationKind.Binary };
-            var options = new TrainingOptions { Epochs = epochs, BatchSize = 32, LearningRate = learningRate, Seed = 1, NumberOfThreads = 2 };
-            var result = RecurrentTrainer.Train(a, options, train);
-            double acc = result.Model.Evaluate(test).Accuracy;
-            output.WriteLine($"{cell} (lr {learningRate}, {epochs} epochs): test accuracy {acc:F3}, final training loss {result.History[^1].TrainingLoss:F4}");
-            return acc;
+            var runs = new List<double>();
+            foreach (int seed in new[] { 1, 2, 3 })
+            {
+                var (train, test) = LongMemoryTask(150, 1024, seed);
+                var a = new RecurrentArchitecture { Cell = cell, InputKind = SequenceInputKind.Features, FeaturesPerStep = 2, HiddenSize = 16, Classification = ClassificationKind.Binary };
+                var options = new TrainingOptions { Epochs = epochs, BatchSize = 32, LearningRate = learningRate, ForgetGateBias = forgetBias, Seed = seed, NumberOfThreads = 2 };
+                runs.Add(RecurrentTrainer.Train(a, options, train).Model.Evaluate(test).Accuracy);
+            }
+            output.WriteLine($"{cell} (lr {learningRate}, {epochs} epochs): test accuracies {string.Join(", ", runs.Select(r => r.ToString("F3")))}");
+            return runs.Order().ElementAt(1);
         }
-        double lstm = Accuracy(RecurrentCellType.Lstm, 3e-3f, 20);
-        double rnn = Accuracy(RecurrentCellType.Rnn, 3e-3f, 20);
-        double gru = Accuracy(RecurrentCellType.Gru, 1e-2f, 40);
-        Assert.True(lstm >= 0.95, $"LSTM reached only {lstm:F3}");
-        Assert.True(gru >= 0.95, $"GRU reached only {gru:F3}");
-        Assert.True(rnn <= 0.75, $"The plain RNN reached {rnn:F3}: the task no longer needs long memory");
+        double lstm = MedianAccuracy(RecurrentCellType.Lstm, 3e-3f, 20, 3f);
+        double rnn = MedianAccuracy(RecurrentCellType.Rnn, 3e-3f, 20, 0f);
+        double gru = MedianAccuracy(RecurrentCellType.Gru, 1e-2f, 40, 0f);
+        Assert.True(lstm >= 0.95, $"LSTM median accuracy {lstm:F3}");
+        Assert.True(gru >= 0.95, $"GRU median accuracy {gru:F3}");
+        Assert.True(rnn <= 0.75, $"The plain RNN's median accuracy is {rnn:F3}: the task no longer needs long memory");
     }
 }
