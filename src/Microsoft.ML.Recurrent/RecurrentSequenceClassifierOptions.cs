@@ -113,6 +113,18 @@ public class RecurrentSequenceClassifierOptions
     /// <summary>Seed of initialisation, shuffling and dropout; null uses the <see cref="MLContext"/>'s seed, or a random one if it has none.</summary>
     public int? Seed { get; set; }
 
+    /// <summary>
+    /// Optional live progress (epoch, step, loss, sequences/s, validation metrics), reported on the training thread,
+    /// in addition to the messages sent to <see cref="MLContext.Log"/>. Not saved with the model.
+    /// </summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>
+    /// Stops training between mini-batches with <see cref="OperationCanceledException"/>. (ML.NET 5.0 keeps
+    /// <c>MLContext.CancelExecution</c> internal; when ML.NET itself cancels the context, training stops too.)
+    /// </summary>
+    public CancellationToken CancellationToken { get; set; }
+
     internal RecurrentSequenceClassifierOptions Clone() => (RecurrentSequenceClassifierOptions)MemberwiseClone();
 
     internal void Validate()

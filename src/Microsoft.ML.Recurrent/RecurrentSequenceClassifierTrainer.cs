@@ -145,12 +145,12 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
 
         TrainingResult result;
         // MLContext.CancelExecution() only sets a flag on the environment's hosts: poll it (here and in progress reports).
-        using (var cts = new CancellationTokenSource())
+        using (var cts = CancellationTokenSource.CreateLinkedTokenSource(o.CancellationToken))
         using (var timer = new Timer(_ => PollCancellation(host, cts), null, 100, 100))
         {
             try
             {
-                result = RecurrentTrainer.Train(architecture, training, train, validation, new ChannelProgress(ch, host, cts), cts.Token);
+                result = RecurrentTrainer.Train(architecture, training, train, validation, new ChannelProgress(ch, host, cts, o.Progress), cts.Token);
             }
             catch (OperationCanceledException) when (cts.IsCancellationRequested)
             {
@@ -203,12 +203,13 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
         return new SchemaShape(columns.Values);
     }
 
-    /// <summary>Forwards engine progress to the ML.NET channel (→ <see cref="MLContext.Log"/>) and watches for cancellation.</summary>
-    private sealed class ChannelProgress(IChannel ch, IHost host, CancellationTokenSource cts) : IProgress<TrainingProgress>
+    /// <summary>Forwards engine progress to the ML.NET channel (→ <see cref="MLContext.Log"/>) and the user's sink, and watches for cancellation.</summary>
+    private sealed class ChannelProgress(IChannel ch, IHost host, CancellationTokenSource cts, IProgress<TrainingProgress>? user) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress p)
         {
             PollCancellation(host, cts);
+            user?.Report(p);
             if (p.EpochCompleted)
             {
                 string validation = p.ValidationLoss is { } vl ? $", validation loss {vl:F4}, validation accuracy {p.ValidationAccuracy:P2}" : "";

@@ -237,6 +237,26 @@ public sealed class BehaviourTests(SpamModelFixture spam, TopicModelFixture topi
     }
 
     [Fact]
+    public void Options_token_cancels_and_progress_sink_receives_epochs()
+    {
+        var ml = new MLContext(seed: 12);
+        var data = ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text").Fit(ml.Data.LoadFromEnumerable(SyntheticData.Spam(1, seed: 0)))
+            .Transform(ml.Data.LoadFromEnumerable(SyntheticData.Spam(2000, seed: 32)));
+        using var cts = new CancellationTokenSource();
+        var epochs = new List<int>();
+        var options = Small.Options(new LstmSequenceClassifierTrainer.Options { FeatureColumnName = "Tokens" }, epochs: 1000);
+        options.CancellationToken = cts.Token;
+        options.Progress = new SyncProgress(p => { if (p.EpochCompleted) { epochs.Add(p.Epoch); if (p.Epoch == 2) cts.Cancel(); } });
+        Assert.ThrowsAny<OperationCanceledException>(() => ml.BinaryClassification.Trainers.Lstm(options).Fit(data));
+        Assert.Equal(new[] { 1, 2 }, epochs);
+    }
+
+    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    [Fact]
     public void The_trained_engine_model_is_exposed_and_exportable()
     {
         var xf = spam.Model.LastTransformer;
