@@ -23,6 +23,22 @@ internal static class GruKernels
         ref float hp = ref MemoryMarshal.GetReference(hPrev);
         ref float hr = ref MemoryMarshal.GetReference(h);
         nuint H = (nuint)hidden, j = 0;
+        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j + 16 <= H; j += 16)
+            {
+                var r = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref g0, j));
+                var z = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref g0, H + j));
+                var n = VectorMath.Tanh(Vector512.FusedMultiplyAdd(r, Vector512.LoadUnsafe(ref hnr, j), Vector512.LoadUnsafe(ref g0, 2 * H + j)));
+                var hPrevV = Vector512.LoadUnsafe(ref hp, j);
+                r.StoreUnsafe(ref g0, j);
+                z.StoreUnsafe(ref g0, H + j);
+                n.StoreUnsafe(ref g0, 2 * H + j);
+                // (1-z) n + z h = n + z (h - n)
+                Vector512.FusedMultiplyAdd(z, hPrevV - n, n).StoreUnsafe(ref hr, j);
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             for (; j + 8 <= H; j += 8)
@@ -74,6 +90,26 @@ internal static class GruKernels
         ref float dhh = ref MemoryMarshal.GetReference(dGh);
         ref float dhp = ref MemoryMarshal.GetReference(dhPrev);
         nuint H = (nuint)hidden, j = 0;
+        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var one = Vector512<float>.One;
+            for (; j + 16 <= H; j += 16)
+            {
+                var r = Vector512.LoadUnsafe(ref g0, j);
+                var z = Vector512.LoadUnsafe(ref g0, H + j);
+                var n = Vector512.LoadUnsafe(ref g0, 2 * H + j);
+                var dhV = Vector512.LoadUnsafe(ref dhr, j);
+                var hPrevV = Vector512.LoadUnsafe(ref hp, j);
+                var dan = dhV * (one - z) * (one - n * n);
+                var daz = dhV * (hPrevV - n) * z * (one - z);
+                var dar = dan * Vector512.LoadUnsafe(ref hnr, j) * r * (one - r);
+                dar.StoreUnsafe(ref dx, j); dar.StoreUnsafe(ref dhh, j);
+                daz.StoreUnsafe(ref dx, H + j); daz.StoreUnsafe(ref dhh, H + j);
+                dan.StoreUnsafe(ref dx, 2 * H + j); (dan * r).StoreUnsafe(ref dhh, 2 * H + j);
+                (dhV * z).StoreUnsafe(ref dhp, j);
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             var one = Vector256<float>.One;
@@ -128,6 +164,17 @@ internal static class GruKernels
         ref float hp = ref MemoryMarshal.GetReference(hPrev);
         ref float rhr = ref MemoryMarshal.GetReference(rh);
         nuint H = (nuint)hidden, j = 0;
+        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j + 16 <= H; j += 16)
+            {
+                var r = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref g0, j));
+                r.StoreUnsafe(ref g0, j);
+                VectorMath.Sigmoid(Vector512.LoadUnsafe(ref g0, H + j)).StoreUnsafe(ref g0, H + j);
+                (r * Vector512.LoadUnsafe(ref hp, j)).StoreUnsafe(ref rhr, j);
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             for (; j + 8 <= H; j += 8)
@@ -158,6 +205,17 @@ internal static class GruKernels
         ref float hp = ref MemoryMarshal.GetReference(hPrev);
         ref float hr = ref MemoryMarshal.GetReference(h);
         nuint H = (nuint)hidden, j = 0;
+        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j + 16 <= H; j += 16)
+            {
+                var n = VectorMath.Tanh(Vector512.LoadUnsafe(ref g0, 2 * H + j));
+                n.StoreUnsafe(ref g0, 2 * H + j);
+                var z = Vector512.LoadUnsafe(ref g0, H + j);
+                Vector512.FusedMultiplyAdd(z, Vector512.LoadUnsafe(ref hp, j) - n, n).StoreUnsafe(ref hr, j);
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             for (; j + 8 <= H; j += 8)
@@ -190,6 +248,20 @@ internal static class GruKernels
         ref float dg = ref MemoryMarshal.GetReference(dGates);
         ref float dhp = ref MemoryMarshal.GetReference(dhPrev);
         nuint H = (nuint)hidden, j = 0;
+        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var one = Vector512<float>.One;
+            for (; j + 16 <= H; j += 16)
+            {
+                var z = Vector512.LoadUnsafe(ref g0, H + j);
+                var n = Vector512.LoadUnsafe(ref g0, 2 * H + j);
+                var dhV = Vector512.LoadUnsafe(ref dhr, j);
+                (dhV * (Vector512.LoadUnsafe(ref hp, j) - n) * z * (one - z)).StoreUnsafe(ref dg, H + j);
+                (dhV * (one - z) * (one - n * n)).StoreUnsafe(ref dg, 2 * H + j);
+                (dhV * z).StoreUnsafe(ref dhp, j);
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             var one = Vector256<float>.One;
@@ -226,6 +298,17 @@ internal static class GruKernels
         ref float dg = ref MemoryMarshal.GetReference(dGates);
         ref float dhp = ref MemoryMarshal.GetReference(dhPrev);
         nuint H = (nuint)hidden, j = 0;
+        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j + 16 <= H; j += 16)
+            {
+                var r = Vector512.LoadUnsafe(ref g0, j);
+                var drhV = Vector512.LoadUnsafe(ref d, j);
+                (drhV * Vector512.LoadUnsafe(ref hp, j) * r * (Vector512<float>.One - r)).StoreUnsafe(ref dg, j);
+                Vector512.FusedMultiplyAdd(drhV, r, Vector512.LoadUnsafe(ref dhp, j)).StoreUnsafe(ref dhp, j);
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             for (; j + 8 <= H; j += 8)

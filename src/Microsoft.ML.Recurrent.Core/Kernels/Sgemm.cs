@@ -76,7 +76,7 @@ internal static unsafe partial class Sgemm
 
     /// <summary>
     /// Scalar reference with the same contract as <see cref="Multiply"/>: plain triple loop, each dot product
-    /// accumulated in double (in order p = 0..k-1), then added to C in float. Used by tests.
+    /// accumulated in double (in order p = 0..k-1), added to C in double and rounded to float once. Used by tests.
     /// </summary>
     /// <exception cref="ArgumentException">A size, leading dimension or span length is invalid.</exception>
     public static void MultiplyReference(bool transA, bool transB, int m, int n, int k,

@@ -27,7 +27,7 @@ internal static class GruLayer
             if (n > 0 && after)
             {
                 // proj[n, 3H] = h_{t-1} · W_hh^T; r,z parts join the gates, the n part (+ b_hn) is kept for r∘(.)
-                Sgemm.Multiply(false, false, n, gh, H, hPrev, H, w.WhhT, gh, proj, gh, accumulate: false);
+                RecurrentLayer.HiddenProduct(n, 0, gh, hPrev, w, gh, H, proj, gh, accumulate: false);
                 for (int b = 0; b < n; b++)
                 {
                     Span<float> g = gt.Slice(b * gh, gh), p = proj.Slice(b * gh, gh), hn = aux.Slice(b * H, H);
@@ -39,9 +39,9 @@ internal static class GruLayer
             else if (n > 0)
             {
                 // gates[n, r|z] += h_{t-1} · W_h(r|z)^T; then rh = r∘h; gates[n, n] += rh · W_hn^T
-                Sgemm.Multiply(false, false, n, 2 * H, H, hPrev, H, w.WhhT, gh, gt, gh, accumulate: true);
+                RecurrentLayer.HiddenProduct(n, 0, 2 * H, hPrev, w, gh, H, gt, gh, accumulate: true);
                 for (int b = 0; b < n; b++) GruKernels.ResetGatesRow(gt.Slice(b * gh, gh), hPrev.Slice(b * H, H), aux.Slice(b * H, H), H);
-                Sgemm.Multiply(false, false, n, H, H, aux, H, w.WhhT[(2 * H)..], gh, gt[(2 * H)..], gh, accumulate: true);
+                RecurrentLayer.HiddenProduct(n, 2 * H, H, aux, w, gh, H, gt[(2 * H)..], gh, accumulate: true);
                 for (int b = 0; b < n; b++) GruKernels.CandidateRow(gt.Slice(b * gh, gh), hPrev.Slice(b * H, H), hCur.Slice(b * H, H), H);
             }
             // Aux rows of inactive steps are read by the W_hh gradient GEMM (reset-before) with zero gradient; keep them finite.

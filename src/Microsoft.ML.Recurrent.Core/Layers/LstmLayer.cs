@@ -24,7 +24,7 @@ internal static class LstmLayer
             if (n > 0)
             {
                 // gates[n, 4H] += h_{t-1}[n, H] · W_hh^T
-                Sgemm.Multiply(false, false, n, gh, H, hPrev, H, w.WhhT, gh, gt, gh, accumulate: true);
+                RecurrentLayer.HiddenProduct(n, 0, gh, hPrev, w, gh, H, gt, gh, accumulate: true);
                 for (int b = 0; b < n; b++)
                     LstmKernels.ForwardRow(gt.Slice(b * gh, gh), cPrev.Slice(b * H, H), w.Peep,
                         cCur.Slice(b * H, H), tanhC.Slice(b * H, H), hCur.Slice(b * H, H), H);

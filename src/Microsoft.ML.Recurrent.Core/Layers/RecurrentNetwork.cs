@@ -78,6 +78,7 @@ internal sealed class RecurrentNetwork
     public ParameterLayout Layout { get; }
     public float[] Parameters { get; }
     private readonly float[][] _whhT;   // per direction [H, G*H]
+    private readonly float[][] _whhTPanels;   // per direction, the same in column panels [⌈G*H/256⌉][H, ≤256]
 
     public RecurrentNetwork(ParameterLayout layout, float[] parameters)
     {
@@ -87,26 +88,43 @@ internal sealed class RecurrentNetwork
         Parameters = parameters;
         int gh = Architecture.GateCount * Architecture.HiddenSize;
         _whhT = new float[layout.Directions.Length][];
-        for (int i = 0; i < _whhT.Length; i++) _whhT[i] = new float[gh * Architecture.HiddenSize];
+        _whhTPanels = new float[layout.Directions.Length][];
+        for (int i = 0; i < _whhT.Length; i++)
+        {
+            _whhT[i] = new float[gh * Architecture.HiddenSize];
+            _whhTPanels[i] = new float[gh * Architecture.HiddenSize];
+        }
         RefreshDerived();
     }
 
     /// <summary>Re-transposes W_hh after the parameters changed (once per optimizer step).</summary>
     public void RefreshDerived()
     {
-        int H = Architecture.HiddenSize, gh = Architecture.GateCount * H;
+        int H = Architecture.HiddenSize, gh = Architecture.GateCount * H, pw = RecurrentLayer.PanelWidth;
         for (int i = 0; i < _whhT.Length; i++)
         {
             ReadOnlySpan<float> whh = Parameters.AsSpan(Layout.Directions[i].WeightHh, gh * H);
-            float[] t = _whhT[i];
-            for (int r = 0; r < gh; r++)
+            float[] t = _whhT[i], panels = _whhTPanels[i];
+            // W_hh [GH, H] → W_hhᵀ [H, GH]; tiles of 16 gate rows keep both sides' cache lines hot.
+            for (int r0 = 0; r0 < gh; r0 += 16)
+            {
+                int r1 = Math.Min(gh, r0 + 16);
                 for (int c = 0; c < H; c++)
-                    t[c * gh + r] = whh[r * H + c];
+                    for (int r = r0; r < r1; r++)
+                        t[c * gh + r] = whh[r * H + c];
+            }
+            // Panels: columns [q, q+width) of W_hhᵀ as a contiguous [H, width] block at offset q*H.
+            for (int q = 0; q < gh; q += pw)
+            {
+                int width = Math.Min(pw, gh - q);
+                for (int c = 0; c < H; c++)
+                    t.AsSpan(c * gh + q, width).CopyTo(panels.AsSpan(q * H + c * width, width));
+            }
         }
     }
 
     private DirectionWeights Weights(int index)
-        => new(Parameters, Layout.Directions[index], Architecture.GateCount * Architecture.HiddenSize, Architecture.HiddenSize, _whhT[index]);
+        => new(Parameters, Layout.Directions[index], Architecture.GateCount * Architecture.HiddenSize, Architecture.HiddenSize, _whhT[index], _whhTPanels[index]);
 
     /// <summary>Forward pass of one shard; leaves logits and probabilities in the workspace.</summary>
     public void Forward(Workspace ws, in ShardInput input, bool training, ulong dropoutSeed)

@@ -20,7 +20,7 @@ internal static class RnnLayer
             if (n > 0)
             {
                 // a[n, H] += h_{t-1}[n, H] · W_hh^T
-                Sgemm.Multiply(false, false, n, H, H, hPrev, H, w.WhhT, H, at, H, accumulate: true);
+                RecurrentLayer.HiddenProduct(n, 0, H, hPrev, w, H, H, at, H, accumulate: true);
                 for (int b = 0; b < n; b++) RnnKernels.ForwardRow(at.Slice(b * H, H), hCur.Slice(b * H, H), H, relu);
             }
             RecurrentLayer.HoldInactive(hCur, hPrev, n, B, H);

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML.Recurrent.Kernels;
+
+namespace Microsoft.ML.Recurrent.Benchmarks;
+
+/// <summary>
+/// The engine side of eng/speed-vs-pytorch.sh: the configurations of eng/speed/torch_speed.py, one JSON object a line.
+/// Training goes through the public <see cref="RecurrentTrainer.Train"/> (sequences/s of whole epochs after the first);
+/// batch-1 inference through <see cref="RecurrentPredictor.PredictProbabilities(ReadOnlySpan{float}, Span{float})"/>.
+/// </summary>
+internal static class Speed
+{
+    public static int Run(string[] args)
+    {
+        int[] threads = [1, 2];
+        double seconds = 3;
+        var only = new HashSet<string> { "train", "infer", "sgemm" };
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--threads": threads = args[++i].Split(',').Select(int.Parse).ToArray(); break;
+                case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--only": only = args[++i].Split(',').ToHashSet(); break;
+                default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+            }
+        }
+        Emit(new()
+        {
+            ["kind"] = "info", ["runtime"] = Environment.Version.ToString(), ["processors"] = Environment.ProcessorCount,
+            ["avx512"] = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated,
+        });
+        if (only.Contains("sgemm")) Sgemms(seconds / 3);
+        if (only.Contains("infer"))
+            foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru }) InferOne(cell, seconds);
+        if (only.Contains("train"))
+            foreach (int t in threads)
+                foreach (var cfg in new[] { "seq28", "text200" })
+                    foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
+                        Train(cell, cfg, t, seconds);
+        return 0;
+    }
+
+    private static void Emit(Dictionary<string, object> kv)
+    {
+        kv["engine"] = "ours";
+        Console.WriteLine(JsonSerializer.Serialize(kv));
+    }
+
+    private static string Name(RecurrentCellType c) => c.ToString().ToLowerInvariant();
+
+    private static void Train(RecurrentCellType cell, string cfg, int threads, double seconds)
+    {
+        bool text = cfg == "text200";
+        var a = text ? Workloads.Text(cell) : Workloads.Sequence(cell);
+        int B = text ? Workloads.TextBatch : Workloads.SeqBatch;
+        var options = new TrainingOptions { BatchSize = B, NumberOfThreads = threads, Epochs = 1, LearningRate = 1e-3f, GradientClipNorm = 5f };
+
+        // Calibrate: one short epoch (includes JIT), then size the epoch to ~seconds/3.
+        var probe = RecurrentTrainer.Train(a, options, text ? Workloads.TextData(4 * B) : Workloads.SequenceData(4 * B));
+        double perBatch = probe.History[0].Seconds / 4;
+        int batches = Math.Clamp((int)Math.Ceiling(seconds / 3 / perBatch), 4, 4000);
+        var data = text ? Workloads.TextData(batches * B) : Workloads.SequenceData(batches * B);
+        var result = RecurrentTrainer.Train(a, options with { Epochs = 4 }, data);
+        var rates = result.History.Skip(1).Select(e => data.Count / e.Seconds).OrderBy(r => r).ToArray();
+
+        // Allocation of steady-state steps (same step as the trainer's, driven directly).
+        using var step = new TrainingStep(a, data, B, threads);
+        for (int i = 0; i < 3; i++) step.Run();
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < 10; i++) step.Run();
+        long allocated = (GC.GetTotalAllocatedBytes(precise: true) - before) / 10;
+
+        Emit(new()
+        {
+            ["kind"] = "train", ["cell"] = Name(cell), ["config"] = cfg, ["threads"] = threads, ["value"] = rates[^1],
+            ["median"] = rates[rates.Length / 2], ["min"] = rates[0], ["unit"] = "seq/s", ["batch"] = B, ["steps"] = text ? Workloads.TextSteps : Workloads.SeqSteps,
+            ["epoch_sequences"] = data.Count, ["alloc_bytes_per_step"] = allocated,
+        });
+    }
+
+    private static void InferOne(RecurrentCellType cell, double seconds)
+    {
+        var predictor = Workloads.RandomModel(Workloads.Sequence(cell)).CreatePredictor();
+        var rng = new Random(7);
+        var x = new float[Workloads.SeqSteps * Workloads.SeqFeatures];
+        for (int k = 0; k < x.Length; k++) x[k] = (float)(rng.NextDouble() * 2 - 1);
+        var probs = new float[Workloads.SeqClasses];
+        for (int i = 0; i < 2000; i++) predictor.PredictProbabilities(x, probs);  // JIT tiers settle
+        var times = new List<double>(1 << 20);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < seconds || times.Count < 1000)
+        {
+            // Time batches of 10 calls: Stopwatch resolution and overhead stay far below the measured time.
+            long t0 = Stopwatch.GetTimestamp();
+            for (int r = 0; r < 10; r++) predictor.PredictProbabilities(x, probs);
+            times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds / 10);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        times.Sort();
+        Emit(new()
+        {
+            ["kind"] = "infer1", ["cell"] = Name(cell), ["config"] = "seq28", ["threads"] = 1, ["value"] = times[times.Count / 2],
+            ["p10"] = times[times.Count / 10], ["p90"] = times[9 * times.Count / 10], ["unit"] = "us",
+            ["alloc_bytes_per_call"] = (double)allocated / (times.Count * 10),
+        });
+    }
+
+    private static void Sgemms(double seconds)
+    {
+        foreach (string shape in SgemmBenchmarks.Shapes.Where(s => !s.StartsWith("gemv", StringComparison.Ordinal)))
+        {
+            var b = new SgemmBenchmarks { Shape = shape };
+            b.Setup();
+            string[] parts = shape.Split(':');
+            int[] d = parts[1].Split('x').Select(int.Parse).ToArray();
+            double flops = 2.0 * d[0] * d[1] * d[2];
+            int reps = Math.Max(1, (int)(2e8 / flops));
+            for (int i = 0; i < 3; i++) b.Multiply();
+            double best = double.MaxValue;
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                for (int r = 0; r < reps; r++) b.Multiply();
+                best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds / reps);
+            }
+            Emit(new()
+            {
+                ["kind"] = "sgemm", ["shape"] = parts[0], ["m"] = d[0], ["n"] = d[1], ["k"] = d[2], ["transA"] = parts[2][0] == 'T', ["transB"] = parts[2][1] == 'T',
+                ["threads"] = 1, ["value"] = flops / best / 1e9, ["unit"] = "GFLOP/s",
+            });
+        }
+    }
+}
