@@ -67,7 +67,7 @@ internal static class Speed
         var rates = result.History.Skip(1).Select(e => data.Count / e.Seconds).OrderBy(r => r).ToArray();
 
         // Allocation of steady-state steps (same step as the trainer's, driven directly).
-        using var step = new TrainingStep(a, data, B, threads);
+        using var step = new CyclingTrainingStep(a, data, B, threads);
         for (int i = 0; i < 3; i++) step.Run();
         long before = GC.GetTotalAllocatedBytes(precise: true);
         for (int i = 0; i < 10; i++) step.Run();

@@ -15,12 +15,12 @@ public class TrainingStepBenchmarks
     [Params(1, 2)]
     public int Threads { get; set; }
 
-    private TrainingStep? _step;
+    private CyclingTrainingStep? _step;
 
     [GlobalSetup]
     public void Setup()
     {
-        _step = new TrainingStep(Workloads.Sequence(Cell), Workloads.SequenceData(8 * Workloads.SeqBatch), Workloads.SeqBatch, Threads);
+        _step = new CyclingTrainingStep(Workloads.Sequence(Cell), Workloads.SequenceData(8 * Workloads.SeqBatch), Workloads.SeqBatch, Threads);
         for (int i = 0; i < 3; i++) _step.Run();  // grow workspaces
     }
 
@@ -41,12 +41,12 @@ public class TextTrainingStepBenchmarks
     [Params(1, 2)]
     public int Threads { get; set; }
 
-    private TrainingStep? _step;
+    private CyclingTrainingStep? _step;
 
     [GlobalSetup]
     public void Setup()
     {
-        _step = new TrainingStep(Workloads.Text(Cell), Workloads.TextData(4 * Workloads.TextBatch), Workloads.TextBatch, Threads);
+        _step = new CyclingTrainingStep(Workloads.Text(Cell), Workloads.TextData(4 * Workloads.TextBatch), Workloads.TextBatch, Threads);
         for (int i = 0; i < 2; i++) _step.Run();
     }
 

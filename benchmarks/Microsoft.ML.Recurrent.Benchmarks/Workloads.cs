@@ -60,73 +60,30 @@ internal static class Workloads
 }
 
 /// <summary>
-/// One training step exactly as RecurrentTrainer runs it (pack → shards forward+backward on the worker pool →
-/// fixed-order gradient sum → clip → Adam → refresh derived weights), driven through the internal API so a
-/// benchmark can time a single step. Cycles through the dataset batch by batch.
+/// One training step exactly as RecurrentTrainer runs it (the engine's own <see cref="Training.TrainingStep"/>),
+/// cycling through the dataset batch by batch so a benchmark can time single steps.
 /// </summary>
-internal sealed class TrainingStep : IDisposable
+internal sealed class CyclingTrainingStep : IDisposable
 {
-    private readonly SequenceDataset _data;
-    private readonly TrainingOptions _o;
-    private readonly RecurrentNetwork _net;
-    private readonly WorkerPool _pool;
-    private readonly Workspace[] _workspaces;
-    private readonly double[] _shardLoss;
-    private readonly float[] _gradient;
-    private readonly Optimizer _optimizer;
-    private readonly PackedBatch _batch = new();
+    private readonly Training.TrainingStep _step;
     private readonly int[] _indices;
-    private readonly Action<int> _body;
-    private float _lossScale;
+    private readonly int _count;
     private int _next;
+    private long _steps;
 
-    public TrainingStep(RecurrentArchitecture a, SequenceDataset data, int batchSize, int threads)
+    public CyclingTrainingStep(RecurrentArchitecture a, SequenceDataset data, int batchSize, int threads)
     {
-        _data = data;
-        _o = new TrainingOptions { BatchSize = batchSize, NumberOfThreads = threads };
-        var layout = new ParameterLayout(a);
-        _net = new RecurrentNetwork(layout, Initializer.Create(layout, _o.Seed, _o.ForgetGateBias));
-        _pool = new WorkerPool(threads);
-        _workspaces = new Workspace[threads];
-        for (int i = 0; i < threads; i++) _workspaces[i] = new Workspace(layout);
-        _shardLoss = new double[threads];
-        _gradient = new float[layout.Count];
-        _optimizer = new Optimizer(_o, layout.Count);
+        _step = new Training.TrainingStep(a, new TrainingOptions { BatchSize = batchSize, NumberOfThreads = threads }, data);
         _indices = new int[batchSize];
-        _body = RunShard;
+        _count = data.Count;
     }
 
     public double Run()
     {
-        int B = _indices.Length;
-        for (int i = 0; i < B; i++) _indices[i] = (_next + i) % _data.Count;
-        _next = (_next + B) % _data.Count;
-        _batch.Pack(_data, _indices, default, _pool.Size);
-        _lossScale = 1f / _batch.TotalWeight();
-        _pool.Run(_batch.Shards, _body);
-        Span<float> g = _gradient;
-        _workspaces[0].Gradients.CopyTo(g);
-        double loss = _shardLoss[0];
-        for (int s = 1; s < _batch.Shards; s++)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Add(g, _workspaces[s].Gradients, g);
-            loss += _shardLoss[s];
-        }
-        Optimizer.ClipByGlobalNorm(g, _o.GradientClipNorm);
-        _optimizer.Step(_net.Parameters, g, _o.LearningRate);
-        _net.RefreshDerived();
-        return loss;
+        for (int i = 0; i < _indices.Length; i++) _indices[i] = (_next + i) % _count;
+        _next = (_next + _indices.Length) % _count;
+        return _step.Run(_indices, 1e-3f, _steps++);
     }
 
-    private void RunShard(int s)
-    {
-        var ws = _workspaces[s];
-        Array.Clear(ws.Gradients);
-        var input = _batch.Shard(s);
-        int start = _batch.ShardStart[s], count = _batch.ShardCount[s];
-        _net.Forward(ws, input, training: true, 0);
-        _shardLoss[s] = _net.Backward(ws, input, _batch.Labels.AsSpan(start, count), _batch.Weights.AsSpan(start, count), _lossScale);
-    }
-
-    public void Dispose() => _pool.Dispose();
+    public void Dispose() => _step.Dispose();
 }

@@ -21,18 +21,33 @@ internal sealed class Optimizer
         _v = options.Optimizer == OptimizerKind.Sgd ? [] : new float[count];
     }
 
+    /// <summary>One whole update: <see cref="BeginStep"/> then <see cref="UpdateRange"/> over everything.</summary>
     public void Step(Span<float> p, ReadOnlySpan<float> g, float lr)
     {
-        _step++;
+        BeginStep();
+        UpdateRange(p, g, lr, 0, p.Length);
+    }
+
+    /// <summary>Advances the step count (Adam's bias corrections); call once per update, before the ranges.</summary>
+    public void BeginStep() => _step++;
+
+    /// <summary>
+    /// Updates parameters [start, start+length). Every element's update depends only on its own p, g and moments, so
+    /// threads may update disjoint ranges of one step at once.
+    /// </summary>
+    public void UpdateRange(Span<float> p, ReadOnlySpan<float> g, float lr, int start, int length)
+    {
+        Span<float> pr = p.Slice(start, length), m = _m.AsSpan(start, length);
+        ReadOnlySpan<float> gr = g.Slice(start, length);
         switch (_o.Optimizer)
         {
-            case OptimizerKind.Sgd: Sgd(p, g, _m, lr, _o.Momentum, _o.WeightDecay); break;
+            case OptimizerKind.Sgd: Sgd(pr, gr, m, lr, _o.Momentum, _o.WeightDecay); break;
             default:
                 float b1 = _o.Beta1, b2 = _o.Beta2;
                 float c1 = 1f / (1f - MathF.Pow(b1, _step)), c2 = 1f / (1f - MathF.Pow(b2, _step));
                 bool decoupled = _o.Optimizer == OptimizerKind.AdamW;
-                if (decoupled && _o.WeightDecay > 0) TensorPrimitives.Multiply(p, 1f - lr * _o.WeightDecay, p);
-                OptimizerKernels.AdamStep(p, g, _m, _v, lr, b1, b2, c1, c2, _o.Epsilon, decoupled ? 0f : _o.WeightDecay);
+                if (decoupled && _o.WeightDecay > 0) TensorPrimitives.Multiply(pr, 1f - lr * _o.WeightDecay, pr);
+                OptimizerKernels.AdamStep(pr, gr, m, _v.AsSpan(start, length), lr, b1, b2, c1, c2, _o.Epsilon, decoupled ? 0f : _o.WeightDecay);
                 break;
         }
     }
@@ -47,12 +62,11 @@ internal sealed class Optimizer
         }
     }
 
-    /// <summary>Scales g so that its global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping.</summary>
-    public static float ClipByGlobalNorm(Span<float> g, float maxNorm)
+    /// <summary>The factor that brings a gradient of squared L2 norm <paramref name="normSquared"/> to at most <paramref name="maxNorm"/> (1 if it already is, or if clipping is off).</summary>
+    public static float ClipScale(double normSquared, float maxNorm)
     {
-        float norm = TensorPrimitives.Norm(g);
-        if (maxNorm > 0 && norm > maxNorm) TensorPrimitives.Multiply(g, maxNorm / (norm + 1e-6f), g);
-        return norm;
+        double norm = Math.Sqrt(normSquared);
+        return maxNorm > 0 && norm > maxNorm ? (float)(maxNorm / (norm + 1e-6)) : 1f;
     }
 
     /// <summary>Learning rate at (0-based) step <paramref name="step"/> of <paramref name="total"/>.</summary>

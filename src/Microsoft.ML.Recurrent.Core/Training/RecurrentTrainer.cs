@@ -53,33 +53,12 @@ public static class RecurrentTrainer
         private readonly RecurrentArchitecture _a;
         private readonly TrainingOptions _o;
         private readonly SequenceDataset _train;
-        private readonly ParameterLayout _layout;
-        private readonly RecurrentNetwork _net;
-        private readonly WorkerPool _pool;
-        private readonly Workspace[] _workspaces;
-        private readonly double[] _shardLoss;
-        private readonly float[] _gradient;
-        private readonly float[] _classWeights;
-        private readonly Optimizer _optimizer;
-        private readonly PackedBatch _batch = new();
-        private readonly Action<int> _shardBody;
-        private float _lossScale;
-        private ulong _dropoutSeed;
+        private readonly TrainingStep _trainingStep;
 
         public Session(RecurrentArchitecture a, TrainingOptions o, SequenceDataset train)
         {
             _a = a; _o = o; _train = train;
-            _layout = new ParameterLayout(a);
-            _net = new RecurrentNetwork(_layout, Initializer.Create(_layout, o.Seed, o.ForgetGateBias));
-            int threads = Math.Max(1, o.NumberOfThreads ?? Environment.ProcessorCount);
-            _pool = new WorkerPool(threads);
-            _workspaces = new Workspace[threads];
-            for (int i = 0; i < threads; i++) _workspaces[i] = new Workspace(_layout);
-            _shardLoss = new double[threads];
-            _gradient = new float[_layout.Count];
-            _classWeights = o.ClassWeights?.ToArray() ?? [];
-            _optimizer = new Optimizer(o, _layout.Count);
-            _shardBody = RunShard;  // one delegate for the whole run: the step loop allocates nothing
+            _trainingStep = new TrainingStep(a, o, train);
         }
 
         public TrainingResult Run(SequenceDataset? validation, IProgress<TrainingProgress>? progress, CancellationToken ct)
@@ -104,7 +83,7 @@ public static class RecurrentTrainer
                     ct.ThrowIfCancellationRequested();
                     int count = Math.Min(B, n - start);
                     float lr = Optimizer.LearningRate(_o, step, totalSteps);
-                    double loss = TrainBatch(order.AsSpan(start, count), lr, step);
+                    double loss = _trainingStep.Run(order.AsSpan(start, count), lr, step);
                     step++;
                     lossSum += loss * count;
                     seen += count;
@@ -117,7 +96,7 @@ public static class RecurrentTrainer
                 if (validation is not null)
                 {
                     ct.ThrowIfCancellationRequested();
-                    eval = new RecurrentModel(_a, _net.Parameters).Evaluate(validation);
+                    eval = new RecurrentModel(_a, _trainingStep.Network.Parameters).Evaluate(validation);
                 }
                 history.Add(new EpochSummary(epoch, trainLoss, eval?.Loss, eval?.Accuracy, clock.Elapsed.TotalSeconds));
                 progress?.Report(new TrainingProgress(epoch, _o.Epochs, step, totalSteps, trainLoss, Optimizer.LearningRate(_o, Math.Max(0, step - 1), totalSteps),
@@ -130,50 +109,16 @@ public static class RecurrentTrainer
                     if (e.Loss < bestLoss)
                     {
                         bestLoss = e.Loss; bestEpoch = epoch; sinceBest = 0;
-                        best = (float[])_net.Parameters.Clone();
+                        best = (float[])_trainingStep.Network.Parameters.Clone();
                     }
                     else if (++sinceBest >= _o.EarlyStoppingPatience) break;
                 }
                 else bestEpoch = epoch;
             }
-            float[] final = best ?? (float[])_net.Parameters.Clone();
+            float[] final = best ?? (float[])_trainingStep.Network.Parameters.Clone();
             return new TrainingResult(new RecurrentModel(_a, final), history, bestEpoch);
         }
 
-        private double TrainBatch(ReadOnlySpan<int> indices, float lr, long step)
-        {
-            _batch.Pack(_train, indices, _classWeights, _pool.Size);
-            float total = _batch.TotalWeight();
-            if (total <= 0) return 0;  // every row has weight 0: nothing to learn from
-            _lossScale = 1f / total;
-            _dropoutSeed = SplitMix64.Hash(((ulong)(uint)_o.Seed << 32) ^ (ulong)step);
-            _pool.Run(_batch.Shards, _shardBody);
-
-            // Sum shard gradients in shard order: the same thread count always adds in the same order.
-            Span<float> g = _gradient;
-            _workspaces[0].Gradients.CopyTo(g);
-            double loss = _shardLoss[0];
-            for (int s = 1; s < _batch.Shards; s++)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Add(g, _workspaces[s].Gradients, g);
-                loss += _shardLoss[s];
-            }
-            Optimizer.ClipByGlobalNorm(g, _o.GradientClipNorm);
-            _optimizer.Step(_net.Parameters, g, lr);
-            _net.RefreshDerived();
-            return loss;
-        }
-
-        private void RunShard(int s)
-        {
-            var ws = _workspaces[s];
-            Array.Clear(ws.Gradients);
-            var input = _batch.Shard(s);
-            int start = _batch.ShardStart[s], count = _batch.ShardCount[s];
-            _net.Forward(ws, input, training: true, SplitMix64.Hash(_dropoutSeed + (ulong)s * 0x9E3779B9UL));
-            _shardLoss[s] = _net.Backward(ws, input, _batch.Labels.AsSpan(start, count), _batch.Weights.AsSpan(start, count), _lossScale);
-        }
-
-        public void Dispose() => _pool.Dispose();
+        public void Dispose() => _trainingStep.Dispose();
     }
 }

@@ -65,13 +65,24 @@ public class TrainingComponentsTests
     [Fact]
     public void ClippingBoundsTheGlobalNorm()
     {
-        float[] g = [3f, 4f, 0f, 12f];   // norm 13
-        Assert.Equal(13f, Optimizer.ClipByGlobalNorm(g, 6.5f), 5);
-        Assert.Equal(6.5f, MathF.Sqrt(g.Sum(x => x * x)), 3);
-        Assert.Equal(new[] { 1.5f, 2f, 0f, 6f }, g.Select(x => MathF.Round(x, 4)).ToArray());
-        float[] small = [0.1f, 0.2f];
-        Optimizer.ClipByGlobalNorm(small, 6.5f);
-        Assert.Equal(new[] { 0.1f, 0.2f }, small);
+        Assert.Equal(0.5f, Optimizer.ClipScale(13.0 * 13.0, 6.5f), 5);
+        Assert.Equal(1f, Optimizer.ClipScale(0.05, 6.5f));
+        Assert.Equal(1f, Optimizer.ClipScale(1e6, 0f));   // 0 = off
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void OneClippedSgdStepMovesTheWeightsByExactlyTheClipNorm(int threads)
+    {
+        // SGD without momentum, lr 1: the step is −g, so its norm is the clipped gradient norm.
+        var a = ModelTests.KeywordArchitecture(RecurrentCellType.Gru);
+        var data = ModelTests.KeywordTask(64, 3).Data;
+        var o = new TrainingOptions { Optimizer = OptimizerKind.Sgd, Momentum = 0f, LearningRate = 1f, GradientClipNorm = 1e-3f, Epochs = 1, BatchSize = 64, NumberOfThreads = threads, Seed = 4 };
+        var before = Initializer.Create(new ParameterLayout(a), o.Seed, o.ForgetGateBias);
+        var after = RecurrentTrainer.Train(a, o, data).Model.Parameters.ToArray();
+        double norm = Math.Sqrt(before.Zip(after, (x, y) => (double)(x - y) * (x - y)).Sum());
+        Assert.Equal(1e-3, norm, 6);
     }
 
     [Fact]
