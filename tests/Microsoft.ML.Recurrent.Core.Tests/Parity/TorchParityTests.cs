@@ -126,3 +126,39 @@ internal sealed class TorchRun
         };
     }
 }
+
+/// <summary>PyTorch weights imported through the public API predict PyTorch's probabilities, one sequence at a time.</summary>
+public class TorchImportTests
+{
+    [Theory]
+    [MemberData(nameof(TorchParityTests.Cases), MemberType = typeof(TorchParityTests))]
+    public void ImportedWeightsPredictPyTorchProbabilities(string name)
+    {
+        var c = TorchReference.Get(name);
+        var a = c.Architecture;
+        var probe = RecurrentModel.FromParameters(a, new float[ParameterLayout.CountParameters(a)]);
+        var weights = new float[probe.Parameters.Length];
+        foreach (var t in probe.Tensors)
+            for (int i = 0; i < t.Length; i++) weights[t.Offset + i] = (float)c.Params[t.Name][i];
+        var model = RecurrentModel.FromParameters(a, weights);
+        int T = c.MaxLength, C = a.LogitCount;
+        for (int b = 0; b < c.Batch; b++)
+        {
+            float[] p = c.Tokens is { } tokens
+                ? model.PredictProbabilities(tokens.AsSpan(b * T, c.Lengths[b]))
+                : model.PredictProbabilities(c.Input.AsSpan(b * T * a.FeaturesPerStep, c.Lengths[b] * a.FeaturesPerStep));
+            double[] z = c.Logits.AsSpan(b * C, C).ToArray();
+            double[] expected = a.Classification == ClassificationKind.Binary ? [1 / (1 + Math.Exp(z[0])), 1 / (1 + Math.Exp(-z[0]))] : Softmax(z);
+            for (int k = 0; k < expected.Length; k++)
+                Assert.True(Math.Abs(p[k] - expected[k]) <= 1e-5, $"{name} sequence {b} class {k}: {p[k]} vs {expected[k]}");
+        }
+    }
+
+    private static double[] Softmax(double[] z)
+    {
+        double max = z.Max();
+        double[] e = z.Select(v => Math.Exp(v - max)).ToArray();
+        double sum = e.Sum();
+        return e.Select(v => v / sum).ToArray();
+    }
+}
