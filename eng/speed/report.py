@@ -105,10 +105,12 @@ def main():
     allocs = [r for r in ours if r["kind"] == "train"]
     a_train = max((r.get("alloc_bytes_per_step", 0) for r in allocs), default=None)
     a_inf = max((r.get("alloc_bytes_per_call", 0) for r in ours if r["kind"] == "infer1"), default=None)
-    ok = a_train is not None and a_train < 64 and a_inf is not None and a_inf < 1
+    # Averages after warm-up: under one byte per step means no allocation per step (a one-time lazy runtime
+    # allocation, such as an event's kernel handle created on first contention, can still fall in the window).
+    ok = a_train is not None and a_train < 1 and a_inf is not None and a_inf < 1
     verdicts.append(("no steady-state allocation", "training step / prediction", None, ok))
-    p(f"Steady-state allocation (GC.GetTotalAllocatedBytes): at most {fmt(a_train)} B per training step, "
-      f"{a_inf:.3f} B per batch-1 prediction {'✅' if ok else '❌'} (BenchmarkDotNet's MemoryDiagnoser: see docs/performance.md).")
+    p(f"Steady-state allocation after warm-up: {a_train:.2f} B per training step on average over 50 steps (process-wide, worker threads included), "
+      f"{a_inf:.3f} B per batch-1 prediction over 10,000 calls {'✅' if ok else '❌'} (BenchmarkDotNet's MemoryDiagnoser: see docs/performance.md).")
     p("")
     met = sum(1 for v in verdicts if v[3])
     p(f"Targets met: {met} of {len(verdicts)}." + ("" if met == len(verdicts) else " Missed: " + "; ".join(
