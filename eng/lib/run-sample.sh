@@ -1,5 +1,6 @@
 # Shared body of eng/spam.sh and eng/mnist.sh, sourced after they set: sample_name, project_dir, npm_package,
-# npm_cached_name and (optionally) extra_data_hint. Checks the prerequisites, builds the sample in Release and runs it.
+# npm_cached_name and (optionally) extra_data_hint and engine_fallback (arguments of samples/EngineQuickstart to run
+# when ML.NET is not available). Checks the prerequisites, builds the sample in Release and runs it.
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo_root"
 
@@ -57,10 +58,17 @@ else
     if ! dotnet restore "$probe_dir/probe.csproj" -nologo -v quiet >"$probe_dir/restore.log" 2>&1; then
       reason="$(grep -oE '(NU1[0-9]{3}|error)[^[]*' "$probe_dir/restore.log" | head -2 || true)"
       rm -rf "$probe_dir"
-      fail "ML.NET $mlnet_version is not available: the NuGet package Microsoft.ML $mlnet_version could not be restored (offline, or a feed without it)." \
-        "Build against a folder of ML.NET assemblies instead:  MLNET_PATH=/path/to/mlnet eng/$sample_name.sh" \
-        "(a folder holding Microsoft.ML.Core.dll, Microsoft.ML.Data.dll, ... of ML.NET 5.0, e.g. the bin folder of a from-source build)." \
-        "NuGet said: ${reason:-see dotnet restore output}"
+      missing=("ML.NET $mlnet_version is not available: the NuGet package Microsoft.ML $mlnet_version could not be restored (offline, or a feed without it)."
+        "Build against a folder of ML.NET assemblies instead:  MLNET_PATH=/path/to/mlnet eng/$sample_name.sh"
+        "(a folder holding Microsoft.ML.Core.dll, Microsoft.ML.Data.dll, ... of ML.NET 5.0, e.g. the bin folder of a from-source build)."
+        "NuGet said: ${reason:-see dotnet restore output}")
+      if [[ -z "${engine_fallback:-}" ]]; then fail "${missing[@]}"; fi
+      # The engine needs no ML.NET: run the same model through it, so the command still shows the network at work.
+      printf '\n\033[1;33mwarning:\033[0m %s\n' "${missing[0]}" >&2
+      for line in "${missing[@]:1}"; do printf '  %s\n' "$line" >&2; done
+      printf '\nRunning the engine-only version instead (no ML.NET pipeline, no built-in baselines): %s\n\n' "$engine_fallback" >&2
+      dotnet build samples/EngineQuickstart -c Release -nologo -v quiet >/dev/null
+      exec dotnet run --project samples/EngineQuickstart -c Release --no-build -- $engine_fallback
     fi
     rm -rf "$probe_dir"
   fi
