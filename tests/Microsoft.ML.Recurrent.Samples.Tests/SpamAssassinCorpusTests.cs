@@ -123,6 +123,30 @@ public class SpamAssassinCorpusTests
     }
 
     [Fact]
+    public void Load_OriginalBzip2Archives_AreUnpackedWithTheSystemTar()
+    {
+        // The original downloads are .tar.bz2 (e.g. 20030228_spam.tar.bz2 holding spam/00001.<md5>).
+        using var source = new TempDirectory();
+        source.WriteFile("spam/00001.cc000000000000000000000000000001", TestData.Mail("Subject: bzipped\n\nbody\n"));
+        using var archives = new TempDirectory();
+        var tar = ProcessCommandRunner.Instance.Run("tar", ["-cjf", archives.Combine("20030228_spam.tar.bz2"), "-C", source.Path, "spam"], source.Path, TimeSpan.FromMinutes(1));
+        Assert.True(tar.ExitCode == 0, tar.StandardError);
+        using var cache = new TempDirectory();
+
+        string folder = SpamAssassinCorpus.ExtractBzip2(archives.Combine("20030228_spam.tar.bz2"), ProcessCommandRunner.Instance, cache.Path);
+        SpamMessage message = Assert.Single(SpamAssassinCorpus.Load(folder));
+        Assert.Equal("bzipped", message.Subject);
+        Assert.True(message.IsSpam);
+        // Extracted once: a second call reuses the folder.
+        Assert.Equal(folder, SpamAssassinCorpus.ExtractBzip2(archives.Combine("20030228_spam.tar.bz2"), new FailingRunner(), cache.Path));
+    }
+
+    private sealed class FailingRunner : ICommandRunner
+    {
+        public CommandResult Run(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout) => throw new InvalidOperationException("tar must not run again");
+    }
+
+    [Fact]
     public void Load_MissingFolder_Throws() =>
         Assert.Throws<DirectoryNotFoundException>(() => SpamAssassinCorpus.Load(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"))));
 }
