@@ -18,43 +18,33 @@ internal static class GruKernels
     public static void ForwardResetAfterRow(Span<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev, Span<float> h, int hidden)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hn.Length >= hidden && hPrev.Length >= hidden && h.Length >= hidden);
+        nuint j = 0;
+        if (Vector512.IsHardwareAccelerated) j = ForwardResetAfterRowSimd<V512>(gates, hn, hPrev, h, hidden, j);
+        if (Vector256.IsHardwareAccelerated) j = ForwardResetAfterRowSimd<V256>(gates, hn, hPrev, h, hidden, j);
+        ForwardResetAfterScalar(gates, hn, hPrev, h, hidden, (int)j);
+    }
+
+    /// <summary>SIMD body of <see cref="ForwardResetAfterRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
+    private static nuint ForwardResetAfterRowSimd<V>(Span<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev, Span<float> h, int hidden, nuint j) where V : struct, IFloatVector<V>
+    {
         ref float g0 = ref MemoryMarshal.GetReference(gates);
         ref float hnr = ref MemoryMarshal.GetReference(hn);
         ref float hp = ref MemoryMarshal.GetReference(hPrev);
         ref float hr = ref MemoryMarshal.GetReference(h);
-        nuint H = (nuint)hidden, j = 0;
-        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
-        if (Vector512.IsHardwareAccelerated)
+        nuint H = (nuint)hidden;
+        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
         {
-            for (; j + 16 <= H; j += 16)
-            {
-                var r = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref g0, j));
-                var z = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref g0, H + j));
-                var n = VectorMath.Tanh(Vector512.FusedMultiplyAdd(r, Vector512.LoadUnsafe(ref hnr, j), Vector512.LoadUnsafe(ref g0, 2 * H + j)));
-                var hPrevV = Vector512.LoadUnsafe(ref hp, j);
-                r.StoreUnsafe(ref g0, j);
-                z.StoreUnsafe(ref g0, H + j);
-                n.StoreUnsafe(ref g0, 2 * H + j);
-                // (1-z) n + z h = n + z (h - n)
-                Vector512.FusedMultiplyAdd(z, hPrevV - n, n).StoreUnsafe(ref hr, j);
-            }
+            var r = VectorMath.Sigmoid(V.Load(ref g0, j));
+            var z = VectorMath.Sigmoid(V.Load(ref g0, H + j));
+            var n = VectorMath.Tanh(V.Fma(r, V.Load(ref hnr, j), V.Load(ref g0, 2 * H + j)));
+            var hPrevV = V.Load(ref hp, j);
+            r.Store(ref g0, j);
+            z.Store(ref g0, H + j);
+            n.Store(ref g0, 2 * H + j);
+            // (1-z) n + z h = n + z (h - n)
+            V.Fma(z, hPrevV - n, n).Store(ref hr, j);
         }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j + 8 <= H; j += 8)
-            {
-                var r = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref g0, j));
-                var z = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref g0, H + j));
-                var n = VectorMath.Tanh(Vector256.FusedMultiplyAdd(r, Vector256.LoadUnsafe(ref hnr, j), Vector256.LoadUnsafe(ref g0, 2 * H + j)));
-                var hPrevV = Vector256.LoadUnsafe(ref hp, j);
-                r.StoreUnsafe(ref g0, j);
-                z.StoreUnsafe(ref g0, H + j);
-                n.StoreUnsafe(ref g0, 2 * H + j);
-                // (1-z) n + z h = n + z (h - n)
-                Vector256.FusedMultiplyAdd(z, hPrevV - n, n).StoreUnsafe(ref hr, j);
-            }
-        }
-        ForwardResetAfterScalar(gates, hn, hPrev, h, hidden, (int)j);
+        return j;
     }
 
     /// <summary>Scalar reference of <see cref="ForwardResetAfterRow"/>.</summary>
@@ -82,6 +72,15 @@ internal static class GruKernels
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hn.Length >= hidden && hPrev.Length >= hidden && dh.Length >= hidden
             && dGx.Length >= 3 * hidden && dGh.Length >= 3 * hidden && dhPrev.Length >= hidden);
+        nuint j = 0;
+        if (Vector512.IsHardwareAccelerated) j = BackwardResetAfterRowSimd<V512>(gates, hn, hPrev, dh, dGx, dGh, dhPrev, hidden, j);
+        if (Vector256.IsHardwareAccelerated) j = BackwardResetAfterRowSimd<V256>(gates, hn, hPrev, dh, dGx, dGh, dhPrev, hidden, j);
+        BackwardResetAfterScalar(gates, hn, hPrev, dh, dGx, dGh, dhPrev, hidden, (int)j);
+    }
+
+    /// <summary>SIMD body of <see cref="BackwardResetAfterRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
+    private static nuint BackwardResetAfterRowSimd<V>(ReadOnlySpan<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> dh, Span<float> dGx, Span<float> dGh, Span<float> dhPrev, int hidden, nuint j) where V : struct, IFloatVector<V>
+    {
         ref float g0 = ref MemoryMarshal.GetReference(gates);
         ref float hnr = ref MemoryMarshal.GetReference(hn);
         ref float hp = ref MemoryMarshal.GetReference(hPrev);
@@ -89,47 +88,24 @@ internal static class GruKernels
         ref float dx = ref MemoryMarshal.GetReference(dGx);
         ref float dhh = ref MemoryMarshal.GetReference(dGh);
         ref float dhp = ref MemoryMarshal.GetReference(dhPrev);
-        nuint H = (nuint)hidden, j = 0;
-        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
-        if (Vector512.IsHardwareAccelerated)
+        nuint H = (nuint)hidden;
+        var one = V.One;
+        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
         {
-            var one = Vector512<float>.One;
-            for (; j + 16 <= H; j += 16)
-            {
-                var r = Vector512.LoadUnsafe(ref g0, j);
-                var z = Vector512.LoadUnsafe(ref g0, H + j);
-                var n = Vector512.LoadUnsafe(ref g0, 2 * H + j);
-                var dhV = Vector512.LoadUnsafe(ref dhr, j);
-                var hPrevV = Vector512.LoadUnsafe(ref hp, j);
-                var dan = dhV * (one - z) * (one - n * n);
-                var daz = dhV * (hPrevV - n) * z * (one - z);
-                var dar = dan * Vector512.LoadUnsafe(ref hnr, j) * r * (one - r);
-                dar.StoreUnsafe(ref dx, j); dar.StoreUnsafe(ref dhh, j);
-                daz.StoreUnsafe(ref dx, H + j); daz.StoreUnsafe(ref dhh, H + j);
-                dan.StoreUnsafe(ref dx, 2 * H + j); (dan * r).StoreUnsafe(ref dhh, 2 * H + j);
-                (dhV * z).StoreUnsafe(ref dhp, j);
-            }
+            var r = V.Load(ref g0, j);
+            var z = V.Load(ref g0, H + j);
+            var n = V.Load(ref g0, 2 * H + j);
+            var dhV = V.Load(ref dhr, j);
+            var hPrevV = V.Load(ref hp, j);
+            var dan = dhV * (one - z) * (one - n * n);
+            var daz = dhV * (hPrevV - n) * z * (one - z);
+            var dar = dan * V.Load(ref hnr, j) * r * (one - r);
+            dar.Store(ref dx, j); dar.Store(ref dhh, j);
+            daz.Store(ref dx, H + j); daz.Store(ref dhh, H + j);
+            dan.Store(ref dx, 2 * H + j); (dan * r).Store(ref dhh, 2 * H + j);
+            (dhV * z).Store(ref dhp, j);
         }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var one = Vector256<float>.One;
-            for (; j + 8 <= H; j += 8)
-            {
-                var r = Vector256.LoadUnsafe(ref g0, j);
-                var z = Vector256.LoadUnsafe(ref g0, H + j);
-                var n = Vector256.LoadUnsafe(ref g0, 2 * H + j);
-                var dhV = Vector256.LoadUnsafe(ref dhr, j);
-                var hPrevV = Vector256.LoadUnsafe(ref hp, j);
-                var dan = dhV * (one - z) * (one - n * n);
-                var daz = dhV * (hPrevV - n) * z * (one - z);
-                var dar = dan * Vector256.LoadUnsafe(ref hnr, j) * r * (one - r);
-                dar.StoreUnsafe(ref dx, j); dar.StoreUnsafe(ref dhh, j);
-                daz.StoreUnsafe(ref dx, H + j); daz.StoreUnsafe(ref dhh, H + j);
-                dan.StoreUnsafe(ref dx, 2 * H + j); (dan * r).StoreUnsafe(ref dhh, 2 * H + j);
-                (dhV * z).StoreUnsafe(ref dhp, j);
-            }
-        }
-        BackwardResetAfterScalar(gates, hn, hPrev, dh, dGx, dGh, dhPrev, hidden, (int)j);
+        return j;
     }
 
     /// <summary>Scalar reference of <see cref="BackwardResetAfterRow"/>.</summary>
@@ -160,31 +136,9 @@ internal static class GruKernels
     public static void ResetGatesRow(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> rh, int hidden)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && rh.Length >= hidden);
-        ref float g0 = ref MemoryMarshal.GetReference(gates);
-        ref float hp = ref MemoryMarshal.GetReference(hPrev);
-        ref float rhr = ref MemoryMarshal.GetReference(rh);
-        nuint H = (nuint)hidden, j = 0;
-        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; j + 16 <= H; j += 16)
-            {
-                var r = VectorMath.Sigmoid(Vector512.LoadUnsafe(ref g0, j));
-                r.StoreUnsafe(ref g0, j);
-                VectorMath.Sigmoid(Vector512.LoadUnsafe(ref g0, H + j)).StoreUnsafe(ref g0, H + j);
-                (r * Vector512.LoadUnsafe(ref hp, j)).StoreUnsafe(ref rhr, j);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j + 8 <= H; j += 8)
-            {
-                var r = VectorMath.Sigmoid(Vector256.LoadUnsafe(ref g0, j));
-                r.StoreUnsafe(ref g0, j);
-                VectorMath.Sigmoid(Vector256.LoadUnsafe(ref g0, H + j)).StoreUnsafe(ref g0, H + j);
-                (r * Vector256.LoadUnsafe(ref hp, j)).StoreUnsafe(ref rhr, j);
-            }
-        }
+        nuint j = 0;
+        if (Vector512.IsHardwareAccelerated) j = ResetGatesRowSimd<V512>(gates, hPrev, rh, hidden, j);
+        if (Vector256.IsHardwareAccelerated) j = ResetGatesRowSimd<V256>(gates, hPrev, rh, hidden, j);
         for (int k = (int)j; k < hidden; k++)
         {
             float r = VectorMath.Sigmoid(gates[k]);
@@ -194,6 +148,23 @@ internal static class GruKernels
         }
     }
 
+    /// <summary>SIMD body of <see cref="ResetGatesRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
+    private static nuint ResetGatesRowSimd<V>(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> rh, int hidden, nuint j) where V : struct, IFloatVector<V>
+    {
+        ref float g0 = ref MemoryMarshal.GetReference(gates);
+        ref float hp = ref MemoryMarshal.GetReference(hPrev);
+        ref float rhr = ref MemoryMarshal.GetReference(rh);
+        nuint H = (nuint)hidden;
+        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
+        {
+            var r = VectorMath.Sigmoid(V.Load(ref g0, j));
+            r.Store(ref g0, j);
+            VectorMath.Sigmoid(V.Load(ref g0, H + j)).Store(ref g0, H + j);
+            (r * V.Load(ref hp, j)).Store(ref rhr, j);
+        }
+        return j;
+    }
+
     /// <summary>
     /// Reset-before, forward pass 2. gates n part [2H..3H) in: W_in x + b_in + W_hn (r∘h) + b_hn; out n.
     /// Out h [H] = (1−z)∘n + z∘hPrev.
@@ -201,37 +172,32 @@ internal static class GruKernels
     public static void CandidateRow(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> h, int hidden)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && h.Length >= hidden);
-        ref float g0 = ref MemoryMarshal.GetReference(gates);
-        ref float hp = ref MemoryMarshal.GetReference(hPrev);
-        ref float hr = ref MemoryMarshal.GetReference(h);
-        nuint H = (nuint)hidden, j = 0;
-        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; j + 16 <= H; j += 16)
-            {
-                var n = VectorMath.Tanh(Vector512.LoadUnsafe(ref g0, 2 * H + j));
-                n.StoreUnsafe(ref g0, 2 * H + j);
-                var z = Vector512.LoadUnsafe(ref g0, H + j);
-                Vector512.FusedMultiplyAdd(z, Vector512.LoadUnsafe(ref hp, j) - n, n).StoreUnsafe(ref hr, j);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j + 8 <= H; j += 8)
-            {
-                var n = VectorMath.Tanh(Vector256.LoadUnsafe(ref g0, 2 * H + j));
-                n.StoreUnsafe(ref g0, 2 * H + j);
-                var z = Vector256.LoadUnsafe(ref g0, H + j);
-                Vector256.FusedMultiplyAdd(z, Vector256.LoadUnsafe(ref hp, j) - n, n).StoreUnsafe(ref hr, j);
-            }
-        }
+        nuint j = 0;
+        if (Vector512.IsHardwareAccelerated) j = CandidateRowSimd<V512>(gates, hPrev, h, hidden, j);
+        if (Vector256.IsHardwareAccelerated) j = CandidateRowSimd<V256>(gates, hPrev, h, hidden, j);
         for (int k = (int)j; k < hidden; k++)
         {
             float n = VectorMath.Tanh(gates[2 * hidden + k]);
             gates[2 * hidden + k] = n;
             h[k] = n + gates[hidden + k] * (hPrev[k] - n);
         }
+    }
+
+    /// <summary>SIMD body of <see cref="CandidateRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
+    private static nuint CandidateRowSimd<V>(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> h, int hidden, nuint j) where V : struct, IFloatVector<V>
+    {
+        ref float g0 = ref MemoryMarshal.GetReference(gates);
+        ref float hp = ref MemoryMarshal.GetReference(hPrev);
+        ref float hr = ref MemoryMarshal.GetReference(h);
+        nuint H = (nuint)hidden;
+        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
+        {
+            var n = VectorMath.Tanh(V.Load(ref g0, 2 * H + j));
+            n.Store(ref g0, 2 * H + j);
+            var z = V.Load(ref g0, H + j);
+            V.Fma(z, V.Load(ref hp, j) - n, n).Store(ref hr, j);
+        }
+        return j;
     }
 
     /// <summary>
@@ -242,39 +208,9 @@ internal static class GruKernels
         Span<float> dGates, Span<float> dhPrev, int hidden)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && dh.Length >= hidden && dGates.Length >= 3 * hidden && dhPrev.Length >= hidden);
-        ref float g0 = ref MemoryMarshal.GetReference(gates);
-        ref float hp = ref MemoryMarshal.GetReference(hPrev);
-        ref float dhr = ref MemoryMarshal.GetReference(dh);
-        ref float dg = ref MemoryMarshal.GetReference(dGates);
-        ref float dhp = ref MemoryMarshal.GetReference(dhPrev);
-        nuint H = (nuint)hidden, j = 0;
-        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var one = Vector512<float>.One;
-            for (; j + 16 <= H; j += 16)
-            {
-                var z = Vector512.LoadUnsafe(ref g0, H + j);
-                var n = Vector512.LoadUnsafe(ref g0, 2 * H + j);
-                var dhV = Vector512.LoadUnsafe(ref dhr, j);
-                (dhV * (Vector512.LoadUnsafe(ref hp, j) - n) * z * (one - z)).StoreUnsafe(ref dg, H + j);
-                (dhV * (one - z) * (one - n * n)).StoreUnsafe(ref dg, 2 * H + j);
-                (dhV * z).StoreUnsafe(ref dhp, j);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var one = Vector256<float>.One;
-            for (; j + 8 <= H; j += 8)
-            {
-                var z = Vector256.LoadUnsafe(ref g0, H + j);
-                var n = Vector256.LoadUnsafe(ref g0, 2 * H + j);
-                var dhV = Vector256.LoadUnsafe(ref dhr, j);
-                (dhV * (Vector256.LoadUnsafe(ref hp, j) - n) * z * (one - z)).StoreUnsafe(ref dg, H + j);
-                (dhV * (one - z) * (one - n * n)).StoreUnsafe(ref dg, 2 * H + j);
-                (dhV * z).StoreUnsafe(ref dhp, j);
-            }
-        }
+        nuint j = 0;
+        if (Vector512.IsHardwareAccelerated) j = CandidateBackwardRowSimd<V512>(gates, hPrev, dh, dGates, dhPrev, hidden, j);
+        if (Vector256.IsHardwareAccelerated) j = CandidateBackwardRowSimd<V256>(gates, hPrev, dh, dGates, dhPrev, hidden, j);
         for (int k = (int)j; k < hidden; k++)
         {
             float z = gates[hidden + k], n = gates[2 * hidden + k];
@@ -282,6 +218,28 @@ internal static class GruKernels
             dGates[2 * hidden + k] = dh[k] * (1f - z) * (1f - n * n);
             dhPrev[k] = dh[k] * z;
         }
+    }
+
+    /// <summary>SIMD body of <see cref="CandidateBackwardRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
+    private static nuint CandidateBackwardRowSimd<V>(ReadOnlySpan<float> gates, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> dh, Span<float> dGates, Span<float> dhPrev, int hidden, nuint j) where V : struct, IFloatVector<V>
+    {
+        ref float g0 = ref MemoryMarshal.GetReference(gates);
+        ref float hp = ref MemoryMarshal.GetReference(hPrev);
+        ref float dhr = ref MemoryMarshal.GetReference(dh);
+        ref float dg = ref MemoryMarshal.GetReference(dGates);
+        ref float dhp = ref MemoryMarshal.GetReference(dhPrev);
+        nuint H = (nuint)hidden;
+        var one = V.One;
+        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
+        {
+            var z = V.Load(ref g0, H + j);
+            var n = V.Load(ref g0, 2 * H + j);
+            var dhV = V.Load(ref dhr, j);
+            (dhV * (V.Load(ref hp, j) - n) * z * (one - z)).Store(ref dg, H + j);
+            (dhV * (one - z) * (one - n * n)).Store(ref dg, 2 * H + j);
+            (dhV * z).Store(ref dhp, j);
+        }
+        return j;
     }
 
     /// <summary>
@@ -292,38 +250,33 @@ internal static class GruKernels
         Span<float> dGates, Span<float> dhPrev, int hidden)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && drh.Length >= hidden && dGates.Length >= 3 * hidden && dhPrev.Length >= hidden);
-        ref float g0 = ref MemoryMarshal.GetReference(gates);
-        ref float hp = ref MemoryMarshal.GetReference(hPrev);
-        ref float d = ref MemoryMarshal.GetReference(drh);
-        ref float dg = ref MemoryMarshal.GetReference(dGates);
-        ref float dhp = ref MemoryMarshal.GetReference(dhPrev);
-        nuint H = (nuint)hidden, j = 0;
-        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; j + 16 <= H; j += 16)
-            {
-                var r = Vector512.LoadUnsafe(ref g0, j);
-                var drhV = Vector512.LoadUnsafe(ref d, j);
-                (drhV * Vector512.LoadUnsafe(ref hp, j) * r * (Vector512<float>.One - r)).StoreUnsafe(ref dg, j);
-                Vector512.FusedMultiplyAdd(drhV, r, Vector512.LoadUnsafe(ref dhp, j)).StoreUnsafe(ref dhp, j);
-            }
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j + 8 <= H; j += 8)
-            {
-                var r = Vector256.LoadUnsafe(ref g0, j);
-                var drhV = Vector256.LoadUnsafe(ref d, j);
-                (drhV * Vector256.LoadUnsafe(ref hp, j) * r * (Vector256<float>.One - r)).StoreUnsafe(ref dg, j);
-                Vector256.FusedMultiplyAdd(drhV, r, Vector256.LoadUnsafe(ref dhp, j)).StoreUnsafe(ref dhp, j);
-            }
-        }
+        nuint j = 0;
+        if (Vector512.IsHardwareAccelerated) j = ResetBackwardRowSimd<V512>(gates, hPrev, drh, dGates, dhPrev, hidden, j);
+        if (Vector256.IsHardwareAccelerated) j = ResetBackwardRowSimd<V256>(gates, hPrev, drh, dGates, dhPrev, hidden, j);
         for (int k = (int)j; k < hidden; k++)
         {
             float r = gates[k];
             dGates[k] = drh[k] * hPrev[k] * r * (1f - r);
             dhPrev[k] += drh[k] * r;
         }
+    }
+
+    /// <summary>SIMD body of <see cref="ResetBackwardRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
+    private static nuint ResetBackwardRowSimd<V>(ReadOnlySpan<float> gates, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> drh, Span<float> dGates, Span<float> dhPrev, int hidden, nuint j) where V : struct, IFloatVector<V>
+    {
+        ref float g0 = ref MemoryMarshal.GetReference(gates);
+        ref float hp = ref MemoryMarshal.GetReference(hPrev);
+        ref float d = ref MemoryMarshal.GetReference(drh);
+        ref float dg = ref MemoryMarshal.GetReference(dGates);
+        ref float dhp = ref MemoryMarshal.GetReference(dhPrev);
+        nuint H = (nuint)hidden;
+        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
+        {
+            var r = V.Load(ref g0, j);
+            var drhV = V.Load(ref d, j);
+            (drhV * V.Load(ref hp, j) * r * (V.One - r)).Store(ref dg, j);
+            V.Fma(drhV, r, V.Load(ref dhp, j)).Store(ref dhp, j);
+        }
+        return j;
     }
 }

@@ -20,6 +20,15 @@ internal static class LstmKernels
     {
         KernelGuard.Check(gates.Length >= 4 * hidden && cPrev.Length >= hidden && c.Length >= hidden && tanhC.Length >= hidden && h.Length >= hidden
             && (peephole.IsEmpty || peephole.Length >= 3 * hidden));
+        nuint j = 0;
+        if (Vector512.IsHardwareAccelerated) j = ForwardRowSimd<V512>(gates, cPrev, peephole, c, tanhC, h, hidden, j);
+        if (Vector256.IsHardwareAccelerated) j = ForwardRowSimd<V256>(gates, cPrev, peephole, c, tanhC, h, hidden, j);
+        ForwardScalar(gates, cPrev, peephole, c, tanhC, h, hidden, (int)j);
+    }
+
+    /// <summary>SIMD body of <see cref="ForwardRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
+    private static nuint ForwardRowSimd<V>(Span<float> gates, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> peephole, Span<float> c, Span<float> tanhC, Span<float> h, int hidden, nuint j) where V : struct, IFloatVector<V>
+    {
         bool peep = !peephole.IsEmpty;
         ref float g0 = ref MemoryMarshal.GetReference(gates);
         ref float cp = ref MemoryMarshal.GetReference(cPrev);
@@ -28,69 +37,34 @@ internal static class LstmKernels
         ref float tc = ref MemoryMarshal.GetReference(tanhC);
         ref float hr = ref MemoryMarshal.GetReference(h);
         nuint H = (nuint)hidden;
-        nuint j = 0;
-        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
-        if (Vector512.IsHardwareAccelerated)
+        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
         {
-            for (; j + 16 <= H; j += 16)
+            var cPrevV = V.Load(ref cp, j);
+            var ai = V.Load(ref g0, j);
+            var af = V.Load(ref g0, H + j);
+            var ag = V.Load(ref g0, 2 * H + j);
+            var ao = V.Load(ref g0, 3 * H + j);
+            if (peep)
             {
-                var cPrevV = Vector512.LoadUnsafe(ref cp, j);
-                var ai = Vector512.LoadUnsafe(ref g0, j);
-                var af = Vector512.LoadUnsafe(ref g0, H + j);
-                var ag = Vector512.LoadUnsafe(ref g0, 2 * H + j);
-                var ao = Vector512.LoadUnsafe(ref g0, 3 * H + j);
-                if (peep)
-                {
-                    ai = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref pp, j), cPrevV, ai);
-                    af = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref pp, H + j), cPrevV, af);
-                }
-                var i = VectorMath.Sigmoid(ai);
-                var f = VectorMath.Sigmoid(af);
-                var g = VectorMath.Tanh(ag);
-                var cNew = Vector512.FusedMultiplyAdd(f, cPrevV, i * g);
-                if (peep) ao = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref pp, 2 * H + j), cNew, ao);
-                var o = VectorMath.Sigmoid(ao);
-                var t = VectorMath.Tanh(cNew);
-                i.StoreUnsafe(ref g0, j);
-                f.StoreUnsafe(ref g0, H + j);
-                g.StoreUnsafe(ref g0, 2 * H + j);
-                o.StoreUnsafe(ref g0, 3 * H + j);
-                cNew.StoreUnsafe(ref cr, j);
-                t.StoreUnsafe(ref tc, j);
-                (o * t).StoreUnsafe(ref hr, j);
+                ai = V.Fma(V.Load(ref pp, j), cPrevV, ai);
+                af = V.Fma(V.Load(ref pp, H + j), cPrevV, af);
             }
+            var i = VectorMath.Sigmoid(ai);
+            var f = VectorMath.Sigmoid(af);
+            var g = VectorMath.Tanh(ag);
+            var cNew = V.Fma(f, cPrevV, i * g);
+            if (peep) ao = V.Fma(V.Load(ref pp, 2 * H + j), cNew, ao);
+            var o = VectorMath.Sigmoid(ao);
+            var t = VectorMath.Tanh(cNew);
+            i.Store(ref g0, j);
+            f.Store(ref g0, H + j);
+            g.Store(ref g0, 2 * H + j);
+            o.Store(ref g0, 3 * H + j);
+            cNew.Store(ref cr, j);
+            t.Store(ref tc, j);
+            (o * t).Store(ref hr, j);
         }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j + 8 <= H; j += 8)
-            {
-                var cPrevV = Vector256.LoadUnsafe(ref cp, j);
-                var ai = Vector256.LoadUnsafe(ref g0, j);
-                var af = Vector256.LoadUnsafe(ref g0, H + j);
-                var ag = Vector256.LoadUnsafe(ref g0, 2 * H + j);
-                var ao = Vector256.LoadUnsafe(ref g0, 3 * H + j);
-                if (peep)
-                {
-                    ai = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref pp, j), cPrevV, ai);
-                    af = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref pp, H + j), cPrevV, af);
-                }
-                var i = VectorMath.Sigmoid(ai);
-                var f = VectorMath.Sigmoid(af);
-                var g = VectorMath.Tanh(ag);
-                var cNew = Vector256.FusedMultiplyAdd(f, cPrevV, i * g);
-                if (peep) ao = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref pp, 2 * H + j), cNew, ao);
-                var o = VectorMath.Sigmoid(ao);
-                var t = VectorMath.Tanh(cNew);
-                i.StoreUnsafe(ref g0, j);
-                f.StoreUnsafe(ref g0, H + j);
-                g.StoreUnsafe(ref g0, 2 * H + j);
-                o.StoreUnsafe(ref g0, 3 * H + j);
-                cNew.StoreUnsafe(ref cr, j);
-                t.StoreUnsafe(ref tc, j);
-                (o * t).StoreUnsafe(ref hr, j);
-            }
-        }
-        ForwardScalar(gates, cPrev, peephole, c, tanhC, h, hidden, (int)j);
+        return j;
     }
 
     /// <summary>Scalar reference of <see cref="ForwardRow"/>; also the tail of the SIMD body.</summary>
@@ -127,6 +101,15 @@ internal static class LstmKernels
         KernelGuard.Check(gates.Length >= 4 * hidden && cPrev.Length >= hidden && c.Length >= hidden && tanhC.Length >= hidden
             && dh.Length >= hidden && dc.Length >= hidden && dGates.Length >= 4 * hidden && dcPrev.Length >= hidden
             && (peephole.IsEmpty || (peephole.Length >= 3 * hidden && dPeephole.Length >= 3 * hidden)));
+        nuint j = 0;
+        if (Vector512.IsHardwareAccelerated) j = BackwardRowSimd<V512>(gates, cPrev, c, tanhC, peephole, dh, dc, dGates, dcPrev, dPeephole, hidden, j);
+        if (Vector256.IsHardwareAccelerated) j = BackwardRowSimd<V256>(gates, cPrev, c, tanhC, peephole, dh, dc, dGates, dcPrev, dPeephole, hidden, j);
+        BackwardScalar(gates, cPrev, c, tanhC, peephole, dh, dc, dGates, dcPrev, dPeephole, hidden, (int)j);
+    }
+
+    /// <summary>SIMD body of <see cref="BackwardRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
+    private static nuint BackwardRowSimd<V>(ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> c, ReadOnlySpan<float> tanhC, ReadOnlySpan<float> peephole, ReadOnlySpan<float> dh, ReadOnlySpan<float> dc, Span<float> dGates, Span<float> dcPrev, Span<float> dPeephole, int hidden, nuint j) where V : struct, IFloatVector<V>
+    {
         bool peep = !peephole.IsEmpty;
         ref float g0 = ref MemoryMarshal.GetReference(gates);
         ref float cp = ref MemoryMarshal.GetReference(cPrev);
@@ -139,81 +122,40 @@ internal static class LstmKernels
         ref float dcp = ref MemoryMarshal.GetReference(dcPrev);
         ref float dpp = ref MemoryMarshal.GetReference(dPeephole);
         nuint H = (nuint)hidden;
-        nuint j = 0;
-        // AVX-512: 16 lanes a step, then the 8-lane loop below takes an 8-wide remainder.
-        if (Vector512.IsHardwareAccelerated)
+        var one = V.One;
+        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
         {
-            var one = Vector512<float>.One;
-            for (; j + 16 <= H; j += 16)
+            var i = V.Load(ref g0, j);
+            var f = V.Load(ref g0, H + j);
+            var g = V.Load(ref g0, 2 * H + j);
+            var o = V.Load(ref g0, 3 * H + j);
+            var t = V.Load(ref tc, j);
+            var dhV = V.Load(ref dhr, j);
+            var cPrevV = V.Load(ref cp, j);
+            // dL/do and the pre-activation gradient of o.
+            var dao = dhV * t * o * (one - o);
+            // dL/dc_t: from h_t = o*tanh(c_t), from step t+1, and through the o peephole.
+            var dcV = V.Fma(dhV * o, one - t * t, V.Load(ref dcr, j));
+            if (peep) dcV = V.Fma(dao, V.Load(ref pp, 2 * H + j), dcV);
+            var dai = dcV * g * i * (one - i);
+            var daf = dcV * cPrevV * f * (one - f);
+            var dag = dcV * i * (one - g * g);
+            var dcPrevV = dcV * f;
+            if (peep)
             {
-                var i = Vector512.LoadUnsafe(ref g0, j);
-                var f = Vector512.LoadUnsafe(ref g0, H + j);
-                var g = Vector512.LoadUnsafe(ref g0, 2 * H + j);
-                var o = Vector512.LoadUnsafe(ref g0, 3 * H + j);
-                var t = Vector512.LoadUnsafe(ref tc, j);
-                var dhV = Vector512.LoadUnsafe(ref dhr, j);
-                var cPrevV = Vector512.LoadUnsafe(ref cp, j);
-                // dL/do and the pre-activation gradient of o.
-                var dao = dhV * t * o * (one - o);
-                // dL/dc_t: from h_t = o*tanh(c_t), from step t+1, and through the o peephole.
-                var dcV = Vector512.FusedMultiplyAdd(dhV * o, one - t * t, Vector512.LoadUnsafe(ref dcr, j));
-                if (peep) dcV = Vector512.FusedMultiplyAdd(dao, Vector512.LoadUnsafe(ref pp, 2 * H + j), dcV);
-                var dai = dcV * g * i * (one - i);
-                var daf = dcV * cPrevV * f * (one - f);
-                var dag = dcV * i * (one - g * g);
-                var dcPrevV = dcV * f;
-                if (peep)
-                {
-                    dcPrevV = Vector512.FusedMultiplyAdd(dai, Vector512.LoadUnsafe(ref pp, j), dcPrevV);
-                    dcPrevV = Vector512.FusedMultiplyAdd(daf, Vector512.LoadUnsafe(ref pp, H + j), dcPrevV);
-                    Vector512.FusedMultiplyAdd(dai, cPrevV, Vector512.LoadUnsafe(ref dpp, j)).StoreUnsafe(ref dpp, j);
-                    Vector512.FusedMultiplyAdd(daf, cPrevV, Vector512.LoadUnsafe(ref dpp, H + j)).StoreUnsafe(ref dpp, H + j);
-                    Vector512.FusedMultiplyAdd(dao, Vector512.LoadUnsafe(ref cr, j), Vector512.LoadUnsafe(ref dpp, 2 * H + j)).StoreUnsafe(ref dpp, 2 * H + j);
-                }
-                dai.StoreUnsafe(ref dg0, j);
-                daf.StoreUnsafe(ref dg0, H + j);
-                dag.StoreUnsafe(ref dg0, 2 * H + j);
-                dao.StoreUnsafe(ref dg0, 3 * H + j);
-                dcPrevV.StoreUnsafe(ref dcp, j);
+                dcPrevV = V.Fma(dai, V.Load(ref pp, j), dcPrevV);
+                dcPrevV = V.Fma(daf, V.Load(ref pp, H + j), dcPrevV);
+                V.Fma(dai, cPrevV, V.Load(ref dpp, j)).Store(ref dpp, j);
+                V.Fma(daf, cPrevV, V.Load(ref dpp, H + j)).Store(ref dpp, H + j);
+                V.Fma(dao, V.Load(ref cr, j), V.Load(ref dpp, 2 * H + j)).Store(ref dpp, 2 * H + j);
             }
+            dai.Store(ref dg0, j);
+            daf.Store(ref dg0, H + j);
+            dag.Store(ref dg0, 2 * H + j);
+            dao.Store(ref dg0, 3 * H + j);
+            dcPrevV.Store(ref dcp, j);
         }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var one = Vector256<float>.One;
-            for (; j + 8 <= H; j += 8)
-            {
-                var i = Vector256.LoadUnsafe(ref g0, j);
-                var f = Vector256.LoadUnsafe(ref g0, H + j);
-                var g = Vector256.LoadUnsafe(ref g0, 2 * H + j);
-                var o = Vector256.LoadUnsafe(ref g0, 3 * H + j);
-                var t = Vector256.LoadUnsafe(ref tc, j);
-                var dhV = Vector256.LoadUnsafe(ref dhr, j);
-                var cPrevV = Vector256.LoadUnsafe(ref cp, j);
-                // dL/do and the pre-activation gradient of o.
-                var dao = dhV * t * o * (one - o);
-                // dL/dc_t: from h_t = o*tanh(c_t), from step t+1, and through the o peephole.
-                var dcV = Vector256.FusedMultiplyAdd(dhV * o, one - t * t, Vector256.LoadUnsafe(ref dcr, j));
-                if (peep) dcV = Vector256.FusedMultiplyAdd(dao, Vector256.LoadUnsafe(ref pp, 2 * H + j), dcV);
-                var dai = dcV * g * i * (one - i);
-                var daf = dcV * cPrevV * f * (one - f);
-                var dag = dcV * i * (one - g * g);
-                var dcPrevV = dcV * f;
-                if (peep)
-                {
-                    dcPrevV = Vector256.FusedMultiplyAdd(dai, Vector256.LoadUnsafe(ref pp, j), dcPrevV);
-                    dcPrevV = Vector256.FusedMultiplyAdd(daf, Vector256.LoadUnsafe(ref pp, H + j), dcPrevV);
-                    Vector256.FusedMultiplyAdd(dai, cPrevV, Vector256.LoadUnsafe(ref dpp, j)).StoreUnsafe(ref dpp, j);
-                    Vector256.FusedMultiplyAdd(daf, cPrevV, Vector256.LoadUnsafe(ref dpp, H + j)).StoreUnsafe(ref dpp, H + j);
-                    Vector256.FusedMultiplyAdd(dao, Vector256.LoadUnsafe(ref cr, j), Vector256.LoadUnsafe(ref dpp, 2 * H + j)).StoreUnsafe(ref dpp, 2 * H + j);
-                }
-                dai.StoreUnsafe(ref dg0, j);
-                daf.StoreUnsafe(ref dg0, H + j);
-                dag.StoreUnsafe(ref dg0, 2 * H + j);
-                dao.StoreUnsafe(ref dg0, 3 * H + j);
-                dcPrevV.StoreUnsafe(ref dcp, j);
-            }
-        }
-        BackwardScalar(gates, cPrev, c, tanhC, peephole, dh, dc, dGates, dcPrev, dPeephole, hidden, (int)j);
+        return j;
     }
 
     /// <summary>Scalar reference of <see cref="BackwardRow"/>.</summary>

@@ -31,23 +31,28 @@ internal static class RnnKernels
     public static void BackwardRow(ReadOnlySpan<float> act, ReadOnlySpan<float> dh, Span<float> dPre, int hidden, bool relu)
     {
         KernelGuard.Check(act.Length >= hidden && dh.Length >= hidden && dPre.Length >= hidden);
+        nuint j = 0;
+        if (Vector512.IsHardwareAccelerated) j = BackwardRowSimd<V512>(act, dh, dPre, hidden, relu, j);
+        if (Vector256.IsHardwareAccelerated) j = BackwardRowSimd<V256>(act, dh, dPre, hidden, relu, j);
+        BackwardScalar(act, dh, dPre, hidden, relu, (int)j);
+    }
+
+    /// <summary>SIMD body of <see cref="BackwardRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
+    private static nuint BackwardRowSimd<V>(ReadOnlySpan<float> act, ReadOnlySpan<float> dh, Span<float> dPre, int hidden, bool relu, nuint j) where V : struct, IFloatVector<V>
+    {
         ref float ar = ref MemoryMarshal.GetReference(act);
         ref float dhr = ref MemoryMarshal.GetReference(dh);
         ref float dp = ref MemoryMarshal.GetReference(dPre);
-        nuint H = (nuint)hidden, j = 0;
-        if (Vector256.IsHardwareAccelerated)
+        nuint H = (nuint)hidden;
+        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
         {
-            for (; j + 8 <= H; j += 8)
-            {
-                var a = Vector256.LoadUnsafe(ref ar, j);
-                var d = Vector256.LoadUnsafe(ref dhr, j);
-                var r = relu
-                    ? Vector256.ConditionalSelect(Vector256.GreaterThan(a, Vector256<float>.Zero), d, Vector256<float>.Zero)
-                    : d * (Vector256<float>.One - a * a);
-                r.StoreUnsafe(ref dp, j);
-            }
+            var a = V.Load(ref ar, j);
+            var d = V.Load(ref dhr, j);
+            // ReLU' is 1 where the activation is positive; tanh' = 1 − tanh².
+            var r = relu ? V.SelectLess(V.Zero, a, d, V.Zero) : d * (V.One - a * a);
+            r.Store(ref dp, j);
         }
-        BackwardScalar(act, dh, dPre, hidden, relu, (int)j);
+        return j;
     }
 
     /// <summary>Scalar reference of <see cref="BackwardRow"/>.</summary>

@@ -1,0 +1,95 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Microsoft.ML.Recurrent.Kernels;
+
+/// <summary>
+/// A SIMD vector of floats that the fused kernels are written against once and instantiated for AVX-512
+/// (<see cref="V512"/>) and 256-bit (<see cref="V256"/>) registers. .NET 10 keeps its own ISimdVector internal;
+/// the JIT specializes these generic bodies per struct, so the code is what a hand-written Vector512/Vector256 loop gives.
+/// </summary>
+internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
+{
+    static abstract int Count { get; }
+    static abstract TSelf One { get; }
+    static abstract TSelf Zero { get; }
+    static abstract TSelf Create(float value);
+    static abstract TSelf Load(ref float source, nuint index);
+    void Store(ref float destination, nuint index);
+    static abstract TSelf operator +(TSelf a, TSelf b);
+    static abstract TSelf operator -(TSelf a, TSelf b);
+    static abstract TSelf operator *(TSelf a, TSelf b);
+    static abstract TSelf operator /(TSelf a, TSelf b);
+    static abstract TSelf operator -(TSelf a);
+    /// <summary>a·b + c with one rounding.</summary>
+    static abstract TSelf Fma(TSelf a, TSelf b, TSelf c);
+    static abstract TSelf Abs(TSelf a);
+    static abstract TSelf Min(TSelf a, TSelf b);
+    static abstract TSelf Max(TSelf a, TSelf b);
+    static abstract TSelf Round(TSelf a);
+    static abstract TSelf CopySign(TSelf value, TSelf sign);
+    /// <summary>a &lt; b ? ifTrue : ifFalse, lane by lane.</summary>
+    static abstract TSelf SelectLess(TSelf a, TSelf b, TSelf ifTrue, TSelf ifFalse);
+    /// <summary>a is not NaN ? ifTrue : a, lane by lane.</summary>
+    static abstract TSelf SelectNumber(TSelf a, TSelf ifTrue);
+    /// <summary>2^(n−1) for integral n in [−126, 128].</summary>
+    static abstract TSelf HalfPowerOfTwo(TSelf n);
+}
+
+/// <summary>256-bit lanes (AVX2; two 128-bit halves elsewhere).</summary>
+internal readonly struct V256(Vector256<float> v) : IFloatVector<V256>
+{
+    private readonly Vector256<float> _v = v;
+    public static int Count => Vector256<float>.Count;
+    public static V256 One => new(Vector256<float>.One);
+    public static V256 Zero => new(Vector256<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Create(float value) => new(Vector256.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Load(ref float source, nuint index) => new(Vector256.LoadUnsafe(ref source, index));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float destination, nuint index) => _v.StoreUnsafe(ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 operator +(V256 a, V256 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 operator -(V256 a, V256 b) => new(a._v - b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 operator *(V256 a, V256 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 operator /(V256 a, V256 b) => new(a._v / b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 operator -(V256 a) => new(-a._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Fma(V256 a, V256 b, V256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Abs(V256 a) => new(Vector256.Abs(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Min(V256 a, V256 b) => new(Vector256.Min(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Max(V256 a, V256 b) => new(Vector256.Max(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Round(V256 a) => new(Vector256.Round(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 CopySign(V256 value, V256 sign) => new(Vector256.CopySign(value._v, sign._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 SelectLess(V256 a, V256 b, V256 ifTrue, V256 ifFalse) => new(Vector256.ConditionalSelect(Vector256.LessThan(a._v, b._v), ifTrue._v, ifFalse._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 SelectNumber(V256 a, V256 ifTrue) => new(Vector256.ConditionalSelect(Vector256.Equals(a._v, a._v), ifTrue._v, a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 HalfPowerOfTwo(V256 n) => new(((Vector256.ConvertToInt32(n._v) + Vector256.Create(126)) << 23).AsSingle());
+}
+
+/// <summary>512-bit lanes (AVX-512).</summary>
+internal readonly struct V512(Vector512<float> v) : IFloatVector<V512>
+{
+    private readonly Vector512<float> _v = v;
+    public static int Count => Vector512<float>.Count;
+    public static V512 One => new(Vector512<float>.One);
+    public static V512 Zero => new(Vector512<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Create(float value) => new(Vector512.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Load(ref float source, nuint index) => new(Vector512.LoadUnsafe(ref source, index));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float destination, nuint index) => _v.StoreUnsafe(ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 operator +(V512 a, V512 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 operator -(V512 a, V512 b) => new(a._v - b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 operator *(V512 a, V512 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 operator /(V512 a, V512 b) => new(a._v / b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 operator -(V512 a) => new(-a._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Fma(V512 a, V512 b, V512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Abs(V512 a) => new(Vector512.Abs(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Min(V512 a, V512 b) => new(Vector512.Min(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Max(V512 a, V512 b) => new(Vector512.Max(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Round(V512 a) => new(Vector512.Round(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 CopySign(V512 value, V512 sign) => new(Vector512.CopySign(value._v, sign._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 SelectLess(V512 a, V512 b, V512 ifTrue, V512 ifFalse) => new(Vector512.ConditionalSelect(Vector512.LessThan(a._v, b._v), ifTrue._v, ifFalse._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 SelectNumber(V512 a, V512 ifTrue) => new(Vector512.ConditionalSelect(Vector512.Equals(a._v, a._v), ifTrue._v, a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 HalfPowerOfTwo(V512 n) => new(((Vector512.ConvertToInt32(n._v) + Vector512.Create(126)) << 23).AsSingle());
+}
