@@ -27,6 +27,7 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     static abstract TSelf Min(TSelf a, TSelf b);
     static abstract TSelf Max(TSelf a, TSelf b);
     static abstract TSelf Round(TSelf a);
+    static abstract TSelf Sqrt(TSelf a);
     static abstract TSelf CopySign(TSelf value, TSelf sign);
     /// <summary>a &lt; b ? ifTrue : ifFalse, lane by lane.</summary>
     static abstract TSelf SelectLess(TSelf a, TSelf b, TSelf ifTrue, TSelf ifFalse);
@@ -56,6 +57,7 @@ internal readonly struct V256(Vector256<float> v) : IFloatVector<V256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Min(V256 a, V256 b) => new(Vector256.Min(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Max(V256 a, V256 b) => new(Vector256.Max(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Round(V256 a) => new(Vector256.Round(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Sqrt(V256 a) => new(Vector256.Sqrt(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 CopySign(V256 value, V256 sign) => new(Vector256.CopySign(value._v, sign._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V256 SelectLess(V256 a, V256 b, V256 ifTrue, V256 ifFalse) => new(Vector256.ConditionalSelect(Vector256.LessThan(a._v, b._v), ifTrue._v, ifFalse._v));
@@ -85,6 +87,7 @@ internal readonly struct V512(Vector512<float> v) : IFloatVector<V512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Min(V512 a, V512 b) => new(Vector512.Min(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Max(V512 a, V512 b) => new(Vector512.Max(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Round(V512 a) => new(Vector512.Round(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Sqrt(V512 a) => new(Vector512.Sqrt(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 CopySign(V512 value, V512 sign) => new(Vector512.CopySign(value._v, sign._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512 SelectLess(V512 a, V512 b, V512 ifTrue, V512 ifFalse) => new(Vector512.ConditionalSelect(Vector512.LessThan(a._v, b._v), ifTrue._v, ifFalse._v));

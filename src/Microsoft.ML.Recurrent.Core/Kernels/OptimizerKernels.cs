@@ -15,28 +15,34 @@ internal static class OptimizerKernels
     /// </summary>
     public static void AdamStep(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float lr, float b1, float b2, float c1, float c2, float eps, float l2)
     {
+        nuint i = 0;
+        if (Vector512.IsHardwareAccelerated) i = AdamSimd<V512>(p, g, m, v, lr, b1, b2, c1, c2, eps, l2);
+        else if (Vector256.IsHardwareAccelerated) i = AdamSimd<V256>(p, g, m, v, lr, b1, b2, c1, c2, eps, l2);
+        AdamScalar(p, g, m, v, lr, b1, b2, c1, c2, eps, l2, (int)i);
+    }
+
+    /// <summary>SIMD body of <see cref="AdamStep"/>; returns where the scalar tail starts.</summary>
+    private static nuint AdamSimd<V>(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float lr, float b1, float b2, float c1, float c2, float eps, float l2)
+        where V : struct, IFloatVector<V>
+    {
         ref float pr = ref MemoryMarshal.GetReference(p);
         ref float gr = ref MemoryMarshal.GetReference(g);
         ref float mr = ref MemoryMarshal.GetReference(m);
         ref float vr = ref MemoryMarshal.GetReference(v);
         nuint n = (nuint)p.Length, i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        V vb1 = V.Create(b1), vb2 = V.Create(b2), va1 = V.Create(1 - b1), va2 = V.Create(1 - b2);
+        V vlr = V.Create(lr * c1), vc2 = V.Create(c2), veps = V.Create(eps), vl2 = V.Create(l2);
+        for (; i + (nuint)V.Count <= n; i += (nuint)V.Count)
         {
-            var vb1 = Vector256.Create(b1); var vb2 = Vector256.Create(b2);
-            var va1 = Vector256.Create(1 - b1); var va2 = Vector256.Create(1 - b2);
-            var vlr = Vector256.Create(lr * c1); var vc2 = Vector256.Create(c2); var veps = Vector256.Create(eps); var vl2 = Vector256.Create(l2);
-            for (; i + 8 <= n; i += 8)
-            {
-                var pv = Vector256.LoadUnsafe(ref pr, i);
-                var gv = Vector256.FusedMultiplyAdd(vl2, pv, Vector256.LoadUnsafe(ref gr, i));
-                var mv = Vector256.FusedMultiplyAdd(vb1, Vector256.LoadUnsafe(ref mr, i), va1 * gv);
-                var vv = Vector256.FusedMultiplyAdd(vb2, Vector256.LoadUnsafe(ref vr, i), va2 * gv * gv);
-                mv.StoreUnsafe(ref mr, i);
-                vv.StoreUnsafe(ref vr, i);
-                (pv - vlr * mv / (Vector256.Sqrt(vv * vc2) + veps)).StoreUnsafe(ref pr, i);
-            }
+            V pv = V.Load(ref pr, i);
+            V gv = V.Fma(vl2, pv, V.Load(ref gr, i));
+            V mv = V.Fma(vb1, V.Load(ref mr, i), va1 * gv);
+            V vv = V.Fma(vb2, V.Load(ref vr, i), va2 * gv * gv);
+            mv.Store(ref mr, i);
+            vv.Store(ref vr, i);
+            (pv - vlr * mv / (V.Sqrt(vv * vc2) + veps)).Store(ref pr, i);
         }
-        AdamScalar(p, g, m, v, lr, b1, b2, c1, c2, eps, l2, (int)i);
+        return i;
     }
 
     /// <summary>Scalar reference of <see cref="AdamStep"/>; also its tail.</summary>
