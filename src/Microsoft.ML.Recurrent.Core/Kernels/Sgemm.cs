@@ -22,8 +22,8 @@ namespace Microsoft.ML.Recurrent.Kernels;
 /// ragged last panel (n % 16) is always packed with zero padding.</item>
 /// <item>Ragged tiles are computed into a stack tile and copied out with masked stores, so nothing past
 /// column n of C (the padding when ldc &gt; n) is ever read or written.</item>
-/// <item>m == 1 with row-major B (batch-1 inference) is a GEMV that streams B once with 256 columns of
-/// accumulators in registers.</item>
+/// <item>m == 1 with row-major B (batch-1 inference) is a GEMV that streams B once with 256 (then 128, 64)
+/// columns of accumulators in registers.</item>
 /// </list>
 /// <para>Deterministic: the summation order depends only on (m, n, k, transposes) and the ISA, never on
 /// timing or thread; each C element is a float FMA chain over p in order within a depth block, added to C
@@ -429,6 +429,56 @@ internal static unsafe partial class Sgemm
             c4.Store(cp + 64); c5.Store(cp + 80); c6.Store(cp + 96); c7.Store(cp + 112);
             c8.Store(cp + 128); c9.Store(cp + 144); c10.Store(cp + 160); c11.Store(cp + 176);
             c12.Store(cp + 192); c13.Store(cp + 208); c14.Store(cp + 224); c15.Store(cp + 240);
+        }
+        // Then 128 and 64 columns at a time (e.g. the last, 128-column panel of a 3H = 384 GRU): a single chain per zmm
+        // over all of k would be bound by FMA latency; several side by side keep the loads the limit.
+        for (; j + 128 <= n; j += 128)
+        {
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
+            float* bp = b + j;
+            float* ap = a;
+            for (int p = 0; p < k; p++)
+            {
+                Vector512<float> av = Vector512.Create(*ap);
+                c0 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp), c0);
+                c1 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 16), c1);
+                c2 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 32), c2);
+                c3 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 48), c3);
+                c4 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 64), c4);
+                c5 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 80), c5);
+                c6 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 96), c6);
+                c7 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 112), c7);
+                ap += aStride;
+                bp += ldb;
+            }
+            float* cp = c + j;
+            if (accumulate)
+            {
+                c0 += Vector512.Load(cp); c1 += Vector512.Load(cp + 16); c2 += Vector512.Load(cp + 32); c3 += Vector512.Load(cp + 48);
+                c4 += Vector512.Load(cp + 64); c5 += Vector512.Load(cp + 80); c6 += Vector512.Load(cp + 96); c7 += Vector512.Load(cp + 112);
+            }
+            c0.Store(cp); c1.Store(cp + 16); c2.Store(cp + 32); c3.Store(cp + 48);
+            c4.Store(cp + 64); c5.Store(cp + 80); c6.Store(cp + 96); c7.Store(cp + 112);
+        }
+        for (; j + 64 <= n; j += 64)
+        {
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            float* bp = b + j;
+            float* ap = a;
+            for (int p = 0; p < k; p++)
+            {
+                Vector512<float> av = Vector512.Create(*ap);
+                c0 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp), c0);
+                c1 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 16), c1);
+                c2 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 32), c2);
+                c3 = Avx512F.FusedMultiplyAdd(av, Vector512.Load(bp + 48), c3);
+                ap += aStride;
+                bp += ldb;
+            }
+            float* cp = c + j;
+            if (accumulate) { c0 += Vector512.Load(cp); c1 += Vector512.Load(cp + 16); c2 += Vector512.Load(cp + 32); c3 += Vector512.Load(cp + 48); }
+            c0.Store(cp); c1.Store(cp + 16); c2.Store(cp + 32); c3.Store(cp + 48);
         }
         for (; j < n; j += 16)
         {

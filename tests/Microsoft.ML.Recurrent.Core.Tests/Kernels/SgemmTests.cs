@@ -134,7 +134,8 @@ public class SgemmTests
     public void SingleRow(bool transA, bool transB)
     {
         // m = 1 (batch-1 inference) takes a dedicated GEMV path for row-major B.
-        foreach (int n in new[] { 1, 15, 16, 17, 255, 256, 257, 300, 512 })
+        // n covers each column block of the GEMV (256, 128, 64, 16-column chunks, masked tail) alone and combined.
+        foreach (int n in new[] { 1, 15, 16, 17, 64, 80, 128, 200, 255, 256, 257, 300, 384, 448, 512 })
             foreach (bool acc in new[] { false, true })
                 Check(Make(transA, transB, 1, n, 37, acc, pad: 3, seed: n));
     }
