@@ -24,7 +24,9 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     /// <summary>a·b + c with one rounding.</summary>
     static abstract TSelf Fma(TSelf a, TSelf b, TSelf c);
     static abstract TSelf Abs(TSelf a);
+    /// <summary>The smaller of a and b; with a NaN operand the result is the hardware's (callers mask NaNs themselves).</summary>
     static abstract TSelf Min(TSelf a, TSelf b);
+    /// <summary>The larger of a and b; NaN operands as for <see cref="Min"/>.</summary>
     static abstract TSelf Max(TSelf a, TSelf b);
     static abstract TSelf Round(TSelf a);
     static abstract TSelf Sqrt(TSelf a);
@@ -33,7 +35,7 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     static abstract TSelf SelectLess(TSelf a, TSelf b, TSelf ifTrue, TSelf ifFalse);
     /// <summary>a is not NaN ? ifTrue : a, lane by lane.</summary>
     static abstract TSelf SelectNumber(TSelf a, TSelf ifTrue);
-    /// <summary>2^(n−1) for integral n in [−126, 128].</summary>
+    /// <summary>2^(n−1) for integral n in [−126, 128] (the native float→int conversion is exact there, and skips the saturation fix-ups).</summary>
     static abstract TSelf HalfPowerOfTwo(TSelf n);
 }
 
@@ -54,8 +56,8 @@ internal readonly struct V256(Vector256<float> v) : IFloatVector<V256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 operator -(V256 a) => new(-a._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Fma(V256 a, V256 b, V256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Abs(V256 a) => new(Vector256.Abs(a._v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Min(V256 a, V256 b) => new(Vector256.Min(a._v, b._v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Max(V256 a, V256 b) => new(Vector256.Max(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Min(V256 a, V256 b) => new(Vector256.MinNative(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Max(V256 a, V256 b) => new(Vector256.MaxNative(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Round(V256 a) => new(Vector256.Round(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Sqrt(V256 a) => new(Vector256.Sqrt(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 CopySign(V256 value, V256 sign) => new(Vector256.CopySign(value._v, sign._v));
@@ -64,7 +66,7 @@ internal readonly struct V256(Vector256<float> v) : IFloatVector<V256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V256 SelectNumber(V256 a, V256 ifTrue) => new(Vector256.ConditionalSelect(Vector256.Equals(a._v, a._v), ifTrue._v, a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static V256 HalfPowerOfTwo(V256 n) => new(((Vector256.ConvertToInt32(n._v) + Vector256.Create(126)) << 23).AsSingle());
+    public static V256 HalfPowerOfTwo(V256 n) => new(((Vector256.ConvertToInt32Native(n._v) + Vector256.Create(126)) << 23).AsSingle());
 }
 
 /// <summary>512-bit lanes (AVX-512).</summary>
@@ -84,8 +86,8 @@ internal readonly struct V512(Vector512<float> v) : IFloatVector<V512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 operator -(V512 a) => new(-a._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Fma(V512 a, V512 b, V512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Abs(V512 a) => new(Vector512.Abs(a._v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Min(V512 a, V512 b) => new(Vector512.Min(a._v, b._v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Max(V512 a, V512 b) => new(Vector512.Max(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Min(V512 a, V512 b) => new(Vector512.MinNative(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Max(V512 a, V512 b) => new(Vector512.MaxNative(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Round(V512 a) => new(Vector512.Round(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Sqrt(V512 a) => new(Vector512.Sqrt(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 CopySign(V512 value, V512 sign) => new(Vector512.CopySign(value._v, sign._v));
@@ -94,5 +96,5 @@ internal readonly struct V512(Vector512<float> v) : IFloatVector<V512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512 SelectNumber(V512 a, V512 ifTrue) => new(Vector512.ConditionalSelect(Vector512.Equals(a._v, a._v), ifTrue._v, a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static V512 HalfPowerOfTwo(V512 n) => new(((Vector512.ConvertToInt32(n._v) + Vector512.Create(126)) << 23).AsSingle());
+    public static V512 HalfPowerOfTwo(V512 n) => new(((Vector512.ConvertToInt32Native(n._v) + Vector512.Create(126)) << 23).AsSingle());
 }

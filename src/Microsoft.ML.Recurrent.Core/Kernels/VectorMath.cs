@@ -43,6 +43,7 @@ internal static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Exp<V>(V x) where V : struct, IFloatVector<V>
     {
+        // A NaN x may come out of the clamp as a bound (native min/max); SelectNumber below returns it as NaN.
         V xc = V.Min(V.Max(x, V.Create(-87.33654f)), V.Create(88.72283f));
         V n = V.Round(xc * V.Create(1.44269504088896341f));
         V r = V.Fma(n, V.Create(-0.693359375f), xc);   // ln2 = 0.693359375 − 2.12194440e−4
