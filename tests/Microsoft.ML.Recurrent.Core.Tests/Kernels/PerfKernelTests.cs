@@ -38,6 +38,10 @@ public class PerfKernelTests
         float big = VectorMath.Exp(Vector256.Create(1000f)).ToScalar(), small = VectorMath.Exp(Vector256.Create(-1000f)).ToScalar();
         Assert.True(float.IsFinite(big) && big > 3e38f);
         Assert.True(small is >= 0f and < 1.2e-38f);
+        // Infinities clamp like any large input (the clamp uses native min/max).
+        Assert.Equal(big, VectorMath.Exp(Vector512.Create(float.PositiveInfinity)).ToScalar());
+        Assert.Equal(small, VectorMath.Exp(Vector512.Create(float.NegativeInfinity)).ToScalar());
+        Assert.Equal(1f, VectorMath.Sigmoid(Vector512.Create(float.PositiveInfinity)).ToScalar());
         Assert.Equal(1f, VectorMath.Sigmoid(Vector256.Create(200f)).ToScalar());
         Assert.Equal(0f, VectorMath.Sigmoid(Vector256.Create(-200f)).ToScalar(), 1e-30f);
         Assert.Equal(1f, VectorMath.Tanh(Vector512.Create(60f)).ToScalar());
