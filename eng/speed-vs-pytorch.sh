@@ -9,6 +9,8 @@
 # - Runs eng/speed/torch_speed.py with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset in that command alone, so
 #   OpenBLAS picks its best kernel for this CPU (AVX-512 where available); the table names the kernel it used and a
 #   torch.mm-vs-float64 check guards its correctness.
+# - Also times PyTorch's batch-1 inference under the machine's own OPENBLAS_* settings, when it has any, and prints
+#   it beside the table; the inference ratios take the faster of the two settings.
 # - Alternates the two engines for R rounds (default 2) and keeps the best of each measurement: other processes on the
 #   machine only ever make a number worse.
 # - Prints the ratio table and writes it to docs/performance.md between <!-- speed-table:start --> and
@@ -24,7 +26,7 @@ while [[ $# -gt 0 ]]; do
         --seconds) seconds="$2"; shift 2 ;;
         --rounds) rounds="$2"; shift 2 ;;
         --no-write) write=0; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -57,6 +59,14 @@ for ((r = 1; r <= rounds; r++)); do
         env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$t" OMP_NUM_THREADS="$t" \
             "$python" "$root/eng/speed/torch_speed.py" --threads "$t" --seconds "$seconds" | tee -a "$work/torch.jsonl" >&2
     done
+    # Batch-1 inference once more under this machine's own OpenBLAS settings, if it has any (the orientation
+    # figures were taken that way). The inference ratios take the faster of the two settings.
+    if [[ -n "${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-}" ]]; then
+        for t in 1 2; do
+            OPENBLAS_NUM_THREADS="$t" OMP_NUM_THREADS="$t" "$python" "$root/eng/speed/torch_speed.py" --threads "$t" \
+                --seconds "$seconds" --only infer --setting machine | tee -a "$work/torch.jsonl" >&2
+        done
+    fi
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -16,7 +16,7 @@ internal static class Speed
     {
         int[] threads = [1, 2];
         double seconds = 3;
-        var only = new HashSet<string> { "train", "infer", "sgemm" };
+        var only = new HashSet<string> { "train", "infer", "floor", "sgemm" };
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -35,6 +35,7 @@ internal static class Speed
         if (only.Contains("sgemm")) Sgemms(seconds / 3);
         if (only.Contains("infer"))
             foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru }) InferOne(cell, seconds);
+        if (only.Contains("floor")) Floors.Run(seconds);
         if (only.Contains("train"))
             foreach (int t in threads)
                 foreach (var cfg in new[] { "seq28", "text200" })

@@ -17,8 +17,12 @@ import torch
 import torch.nn as nn
 
 
+SETTING = "best"
+
+
 def emit(**kv):
     kv.setdefault("engine", "torch")
+    kv.setdefault("setting", SETTING)
     print(json.dumps(kv), flush=True)
 
 
@@ -183,7 +187,11 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--seconds", type=float, default=3.0, help="timed seconds per measurement")
     ap.add_argument("--only", default="", help="comma list of: train,infer,sgemm")
+    ap.add_argument("--setting", default="best",
+                    help="label of the OpenBLAS environment this process runs under (best: OPENBLAS_CORETYPE unset; machine: as set here)")
     args = ap.parse_args()
+    global SETTING
+    SETTING = args.setting
     threads = [int(t) for t in args.threads.split(",")]
     only = set(args.only.split(",")) if args.only else {"train", "infer", "sgemm"}
 
