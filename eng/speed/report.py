@@ -106,7 +106,7 @@ def main():
           f"free, one core in fp32 could be at most {cap['lstm']:.1f}× (LSTM) and {cap['gru']:.1f}× (GRU) faster than PyTorch here."
           + (f" Split across both cores (half of W_hhᵀ each, one spin barrier per step) the same products take "
              f"{f2['lstm']['value']:.1f} µs (LSTM) and {f2['gru']['value']:.1f} µs (GRU): a cross-core round trip costs "
-             f"{rt['value']:.0f} ns here, {SEQ_STEPS} times a sequence, and two concurrent streams do not give twice one core's bandwidth."
+             f"{rt['value']:.0f} ns in this run (it varies with where the hypervisor puts the two vCPUs), paid {SEQ_STEPS} times a sequence."
              if all(f2.values()) and rt else ""))
         p("")
     if torch_machine:
