@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.ML.Recurrent.Kernels;
 
@@ -40,19 +39,11 @@ internal static class Floors
         return a;
     }
 
-    /// <summary>Median of timed batches of <paramref name="body"/> (µs per call).</summary>
+    /// <summary>Median µs per call of <paramref name="body"/> after a warm-up.</summary>
     private static double Median(Action body, double seconds)
     {
         for (int i = 0; i < 2000; i++) body();
-        var times = new List<double>(1 << 16);
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed.TotalSeconds < seconds || times.Count < 200)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            for (int r = 0; r < 10; r++) body();
-            times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds / 10);
-        }
-        times.Sort();
+        var times = Speed.Latencies(body, seconds, minimumSamples: 200);
         return times[times.Count / 2];
     }
 

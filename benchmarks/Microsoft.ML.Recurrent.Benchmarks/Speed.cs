@@ -96,22 +96,31 @@ internal static class Speed
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < allocationCalls; i++) predictor.PredictProbabilities(x, probs);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        var times = new List<double>(1 << 20);
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed.TotalSeconds < seconds || times.Count < 1000)
-        {
-            // Time batches of 10 calls: Stopwatch resolution and overhead stay far below the measured time.
-            long t0 = Stopwatch.GetTimestamp();
-            for (int r = 0; r < 10; r++) predictor.PredictProbabilities(x, probs);
-            times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds / 10);
-        }
-        times.Sort();
+        var times = Latencies(() => predictor.PredictProbabilities(x, probs), seconds, minimumSamples: 1000);
         Emit(new()
         {
             ["kind"] = "infer1", ["cell"] = Name(cell), ["config"] = "seq28", ["threads"] = 1, ["value"] = times[times.Count / 2],
             ["p10"] = times[times.Count / 10], ["p90"] = times[9 * times.Count / 10], ["unit"] = "us",
             ["alloc_bytes_per_call"] = (double)allocated / allocationCalls,
         });
+    }
+
+    /// <summary>
+    /// Sorted latencies (µs per call) of <paramref name="body"/>, timed in batches of 10 calls so Stopwatch resolution
+    /// and overhead stay far below the measured time; for at least <paramref name="seconds"/> and the given sample count.
+    /// </summary>
+    internal static List<double> Latencies(Action body, double seconds, int minimumSamples)
+    {
+        var times = new List<double>(1 << 16);
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < seconds || times.Count < minimumSamples)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            for (int r = 0; r < 10; r++) body();
+            times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds / 10);
+        }
+        times.Sort();
+        return times;
     }
 
     private static void Sgemms(double seconds)
