@@ -41,13 +41,13 @@ if [[ -n "${MLNET_PATH:-}" ]]; then
   if [[ ! -f "$MLNET_PATH/Microsoft.ML.Core.dll" ]]; then
     fail "MLNET_PATH=$MLNET_PATH has no Microsoft.ML.Core.dll." \
       "Point MLNET_PATH at a folder holding the ML.NET 5.0 assemblies (Microsoft.ML.Core.dll, Microsoft.ML.Data.dll, ...)," \
-      "or unset it to use the NuGet package Microsoft.ML 5.0.0."
+      "or unset it to use the NuGet package Microsoft.ML 5.0.1."
   fi
   build_args+=("-p:MLNetPath=$MLNET_PATH")
   mlnet_source="folder $MLNET_PATH"
 else
   # Probe NuGet with a throw-away project outside the repository (so the repository's obj/ folders are untouched).
-  mlnet_version="$(grep -oP 'Include="Microsoft.ML" Version="\K[^"]+' Directory.Packages.props || echo 5.0.0)"
+  mlnet_version="$(grep -oP 'Include="Microsoft.ML" Version="\K[^"]+' Directory.Packages.props || echo 5.0.1)"
   mlnet_source="NuGet Microsoft.ML $mlnet_version"
   nuget_root="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
   if [[ ! -f "$nuget_root/microsoft.ml/$mlnet_version/microsoft.ml.nuspec" ]]; then
