@@ -1,5 +1,5 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Microsoft.ML.Recurrent.Kernels;
 
@@ -8,6 +8,7 @@ namespace Microsoft.ML.Recurrent.Kernels;
 /// Reset-after (PyTorch/cuDNN): <c>n = tanh(W_in x + b_in + r∘(W_hn h + b_hn))</c>, one fused pass.
 /// Reset-before (Cho 2014): <c>n = tanh(W_in x + b_in + W_hn (r∘h) + b_hn)</c>; the product with <c>r∘h</c>
 /// sits between the gate pass and the candidate pass, so that form has two passes each way.
+/// Each is written once as a lane operation (<see cref="ILaneKernel"/>) and driven by <see cref="Lanes.Run"/>.
 /// </summary>
 internal static class GruKernels
 {
@@ -15,50 +16,34 @@ internal static class GruKernels
     /// Reset-after forward. gates [3H]: in r,z pre-activations (both projections and biases) and the n input part
     /// (W_in x + b_in); out activations r,z,n. hn [H] = W_hn h + b_hn; hPrev [H]; out h [H].
     /// </summary>
-    public static void ForwardResetAfterRow(Span<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev, Span<float> h, int hidden)
+    public static void ForwardResetAfterRow(Span<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev, Span<float> h, int hidden,
+        LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hn.Length >= hidden && hPrev.Length >= hidden && h.Length >= hidden);
-        nuint j = 0;
-        if (Vector512.IsHardwareAccelerated) j = ForwardResetAfterRowSimd<V512>(gates, hn, hPrev, h, hidden, j);
-        if (Vector256.IsHardwareAccelerated) j = ForwardResetAfterRowSimd<V256>(gates, hn, hPrev, h, hidden, j);
-        ForwardResetAfterScalar(gates, hn, hPrev, h, hidden, (int)j);
+        var k = new ForwardResetAfter(gates, hn, hPrev, h, hidden);
+        Lanes.Run(ref k, hidden, width);
     }
 
-    /// <summary>SIMD body of <see cref="ForwardResetAfterRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
-    private static nuint ForwardResetAfterRowSimd<V>(Span<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev, Span<float> h, int hidden, nuint j) where V : struct, IFloatVector<V>
+    private readonly ref struct ForwardResetAfter(Span<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev, Span<float> h, int hidden) : ILaneKernel
     {
-        ref float g0 = ref MemoryMarshal.GetReference(gates);
-        ref float hnr = ref MemoryMarshal.GetReference(hn);
-        ref float hp = ref MemoryMarshal.GetReference(hPrev);
-        ref float hr = ref MemoryMarshal.GetReference(h);
-        nuint H = (nuint)hidden;
-        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
+        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
+        private readonly ref float _hn = ref MemoryMarshal.GetReference(hn);
+        private readonly ref float _hp = ref MemoryMarshal.GetReference(hPrev);
+        private readonly ref float _h = ref MemoryMarshal.GetReference(h);
+        private readonly nuint _H = (nuint)hidden;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            var r = VectorMath.Sigmoid(V.Load(ref g0, j));
-            var z = VectorMath.Sigmoid(V.Load(ref g0, H + j));
-            var n = VectorMath.Tanh(V.Fma(r, V.Load(ref hnr, j), V.Load(ref g0, 2 * H + j)));
-            var hPrevV = V.Load(ref hp, j);
-            r.Store(ref g0, j);
-            z.Store(ref g0, H + j);
-            n.Store(ref g0, 2 * H + j);
+            nuint H = _H;
+            var r = VectorMath.Sigmoid(V.Load(ref _g, j));
+            var z = VectorMath.Sigmoid(V.Load(ref _g, H + j));
+            var n = VectorMath.Tanh(V.Fma(r, V.Load(ref _hn, j), V.Load(ref _g, 2 * H + j)));
+            r.Store(ref _g, j);
+            z.Store(ref _g, H + j);
+            n.Store(ref _g, 2 * H + j);
             // (1-z) n + z h = n + z (h - n)
-            V.Fma(z, hPrevV - n, n).Store(ref hr, j);
-        }
-        return j;
-    }
-
-    /// <summary>Scalar reference of <see cref="ForwardResetAfterRow"/>.</summary>
-    public static void ForwardResetAfterReference(Span<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev, Span<float> h, int hidden)
-        => ForwardResetAfterScalar(gates, hn, hPrev, h, hidden, 0);
-
-    private static void ForwardResetAfterScalar(Span<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev, Span<float> h, int H, int start)
-    {
-        for (int j = start; j < H; j++)
-        {
-            float r = VectorMath.Sigmoid(gates[j]), z = VectorMath.Sigmoid(gates[H + j]);
-            float n = VectorMath.Tanh(gates[2 * H + j] + r * hn[j]);
-            gates[j] = r; gates[H + j] = z; gates[2 * H + j] = n;
-            h[j] = n + z * (hPrev[j] - n);
+            V.Fma(z, V.Load(ref _hp, j) - n, n).Store(ref _h, j);
         }
     }
 
@@ -68,64 +53,42 @@ internal static class GruKernels
     /// part is scaled by r), dhPrev [H] = the direct path dh∘z (the caller adds dGh·W_hh).
     /// </summary>
     public static void BackwardResetAfterRow(ReadOnlySpan<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev,
-        ReadOnlySpan<float> dh, Span<float> dGx, Span<float> dGh, Span<float> dhPrev, int hidden)
+        ReadOnlySpan<float> dh, Span<float> dGx, Span<float> dGh, Span<float> dhPrev, int hidden, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hn.Length >= hidden && hPrev.Length >= hidden && dh.Length >= hidden
             && dGx.Length >= 3 * hidden && dGh.Length >= 3 * hidden && dhPrev.Length >= hidden);
-        nuint j = 0;
-        if (Vector512.IsHardwareAccelerated) j = BackwardResetAfterRowSimd<V512>(gates, hn, hPrev, dh, dGx, dGh, dhPrev, hidden, j);
-        if (Vector256.IsHardwareAccelerated) j = BackwardResetAfterRowSimd<V256>(gates, hn, hPrev, dh, dGx, dGh, dhPrev, hidden, j);
-        BackwardResetAfterScalar(gates, hn, hPrev, dh, dGx, dGh, dhPrev, hidden, (int)j);
+        var k = new BackwardResetAfter(gates, hn, hPrev, dh, dGx, dGh, dhPrev, hidden);
+        Lanes.Run(ref k, hidden, width);
     }
 
-    /// <summary>SIMD body of <see cref="BackwardResetAfterRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
-    private static nuint BackwardResetAfterRowSimd<V>(ReadOnlySpan<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> dh, Span<float> dGx, Span<float> dGh, Span<float> dhPrev, int hidden, nuint j) where V : struct, IFloatVector<V>
+    private readonly ref struct BackwardResetAfter(ReadOnlySpan<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev,
+        ReadOnlySpan<float> dh, Span<float> dGx, Span<float> dGh, Span<float> dhPrev, int hidden) : ILaneKernel
     {
-        ref float g0 = ref MemoryMarshal.GetReference(gates);
-        ref float hnr = ref MemoryMarshal.GetReference(hn);
-        ref float hp = ref MemoryMarshal.GetReference(hPrev);
-        ref float dhr = ref MemoryMarshal.GetReference(dh);
-        ref float dx = ref MemoryMarshal.GetReference(dGx);
-        ref float dhh = ref MemoryMarshal.GetReference(dGh);
-        ref float dhp = ref MemoryMarshal.GetReference(dhPrev);
-        nuint H = (nuint)hidden;
-        var one = V.One;
-        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
-        {
-            var r = V.Load(ref g0, j);
-            var z = V.Load(ref g0, H + j);
-            var n = V.Load(ref g0, 2 * H + j);
-            var dhV = V.Load(ref dhr, j);
-            var hPrevV = V.Load(ref hp, j);
-            var dan = dhV * (one - z) * (one - n * n);
-            var daz = dhV * (hPrevV - n) * z * (one - z);
-            var dar = dan * V.Load(ref hnr, j) * r * (one - r);
-            dar.Store(ref dx, j); dar.Store(ref dhh, j);
-            daz.Store(ref dx, H + j); daz.Store(ref dhh, H + j);
-            dan.Store(ref dx, 2 * H + j); (dan * r).Store(ref dhh, 2 * H + j);
-            (dhV * z).Store(ref dhp, j);
-        }
-        return j;
-    }
+        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
+        private readonly ref float _hn = ref MemoryMarshal.GetReference(hn);
+        private readonly ref float _hp = ref MemoryMarshal.GetReference(hPrev);
+        private readonly ref float _dh = ref MemoryMarshal.GetReference(dh);
+        private readonly ref float _dx = ref MemoryMarshal.GetReference(dGx);
+        private readonly ref float _dhh = ref MemoryMarshal.GetReference(dGh);
+        private readonly ref float _dhp = ref MemoryMarshal.GetReference(dhPrev);
+        private readonly nuint _H = (nuint)hidden;
 
-    /// <summary>Scalar reference of <see cref="BackwardResetAfterRow"/>.</summary>
-    public static void BackwardResetAfterReference(ReadOnlySpan<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev,
-        ReadOnlySpan<float> dh, Span<float> dGx, Span<float> dGh, Span<float> dhPrev, int hidden)
-        => BackwardResetAfterScalar(gates, hn, hPrev, dh, dGx, dGh, dhPrev, hidden, 0);
-
-    private static void BackwardResetAfterScalar(ReadOnlySpan<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev,
-        ReadOnlySpan<float> dh, Span<float> dGx, Span<float> dGh, Span<float> dhPrev, int H, int start)
-    {
-        for (int j = start; j < H; j++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            float r = gates[j], z = gates[H + j], n = gates[2 * H + j];
-            float dan = dh[j] * (1f - z) * (1f - n * n);
-            float daz = dh[j] * (hPrev[j] - n) * z * (1f - z);
-            float dar = dan * hn[j] * r * (1f - r);
-            dGx[j] = dar; dGh[j] = dar;
-            dGx[H + j] = daz; dGh[H + j] = daz;
-            dGx[2 * H + j] = dan; dGh[2 * H + j] = dan * r;
-            dhPrev[j] = dh[j] * z;
+            nuint H = _H;
+            var one = V.One;
+            var r = V.Load(ref _g, j);
+            var z = V.Load(ref _g, H + j);
+            var n = V.Load(ref _g, 2 * H + j);
+            var dh = V.Load(ref _dh, j);
+            var dan = dh * (one - z) * (one - n * n);
+            var daz = dh * (V.Load(ref _hp, j) - n) * z * (one - z);
+            var dar = dan * V.Load(ref _hn, j) * r * (one - r);
+            dar.Store(ref _dx, j); dar.Store(ref _dhh, j);
+            daz.Store(ref _dx, H + j); daz.Store(ref _dhh, H + j);
+            dan.Store(ref _dx, 2 * H + j); (dan * r).Store(ref _dhh, 2 * H + j);
+            (dh * z).Store(ref _dhp, j);
         }
     }
 
@@ -133,71 +96,56 @@ internal static class GruKernels
     /// Reset-before, forward pass 1. gates [3H]: in r,z pre-activations; out r,z activations (n part untouched).
     /// Out rh [H] = r∘hPrev, the input of the W_hn product.
     /// </summary>
-    public static void ResetGatesRow(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> rh, int hidden)
+    public static void ResetGatesRow(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> rh, int hidden, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && rh.Length >= hidden);
-        nuint j = 0;
-        if (Vector512.IsHardwareAccelerated) j = ResetGatesRowSimd<V512>(gates, hPrev, rh, hidden, j);
-        if (Vector256.IsHardwareAccelerated) j = ResetGatesRowSimd<V256>(gates, hPrev, rh, hidden, j);
-        for (int k = (int)j; k < hidden; k++)
-        {
-            float r = VectorMath.Sigmoid(gates[k]);
-            gates[k] = r;
-            gates[hidden + k] = VectorMath.Sigmoid(gates[hidden + k]);
-            rh[k] = r * hPrev[k];
-        }
+        var k = new ResetGates(gates, hPrev, rh, hidden);
+        Lanes.Run(ref k, hidden, width);
     }
 
-    /// <summary>SIMD body of <see cref="ResetGatesRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
-    private static nuint ResetGatesRowSimd<V>(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> rh, int hidden, nuint j) where V : struct, IFloatVector<V>
+    private readonly ref struct ResetGates(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> rh, int hidden) : ILaneKernel
     {
-        ref float g0 = ref MemoryMarshal.GetReference(gates);
-        ref float hp = ref MemoryMarshal.GetReference(hPrev);
-        ref float rhr = ref MemoryMarshal.GetReference(rh);
-        nuint H = (nuint)hidden;
-        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
+        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
+        private readonly ref float _hp = ref MemoryMarshal.GetReference(hPrev);
+        private readonly ref float _rh = ref MemoryMarshal.GetReference(rh);
+        private readonly nuint _H = (nuint)hidden;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            var r = VectorMath.Sigmoid(V.Load(ref g0, j));
-            r.Store(ref g0, j);
-            VectorMath.Sigmoid(V.Load(ref g0, H + j)).Store(ref g0, H + j);
-            (r * V.Load(ref hp, j)).Store(ref rhr, j);
+            var r = VectorMath.Sigmoid(V.Load(ref _g, j));
+            r.Store(ref _g, j);
+            VectorMath.Sigmoid(V.Load(ref _g, _H + j)).Store(ref _g, _H + j);
+            (r * V.Load(ref _hp, j)).Store(ref _rh, j);
         }
-        return j;
     }
 
     /// <summary>
     /// Reset-before, forward pass 2. gates n part [2H..3H) in: W_in x + b_in + W_hn (r∘h) + b_hn; out n.
     /// Out h [H] = (1−z)∘n + z∘hPrev.
     /// </summary>
-    public static void CandidateRow(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> h, int hidden)
+    public static void CandidateRow(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> h, int hidden, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && h.Length >= hidden);
-        nuint j = 0;
-        if (Vector512.IsHardwareAccelerated) j = CandidateRowSimd<V512>(gates, hPrev, h, hidden, j);
-        if (Vector256.IsHardwareAccelerated) j = CandidateRowSimd<V256>(gates, hPrev, h, hidden, j);
-        for (int k = (int)j; k < hidden; k++)
-        {
-            float n = VectorMath.Tanh(gates[2 * hidden + k]);
-            gates[2 * hidden + k] = n;
-            h[k] = n + gates[hidden + k] * (hPrev[k] - n);
-        }
+        var k = new Candidate(gates, hPrev, h, hidden);
+        Lanes.Run(ref k, hidden, width);
     }
 
-    /// <summary>SIMD body of <see cref="CandidateRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
-    private static nuint CandidateRowSimd<V>(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> h, int hidden, nuint j) where V : struct, IFloatVector<V>
+    private readonly ref struct Candidate(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> h, int hidden) : ILaneKernel
     {
-        ref float g0 = ref MemoryMarshal.GetReference(gates);
-        ref float hp = ref MemoryMarshal.GetReference(hPrev);
-        ref float hr = ref MemoryMarshal.GetReference(h);
-        nuint H = (nuint)hidden;
-        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
+        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
+        private readonly ref float _hp = ref MemoryMarshal.GetReference(hPrev);
+        private readonly ref float _h = ref MemoryMarshal.GetReference(h);
+        private readonly nuint _H = (nuint)hidden;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            var n = VectorMath.Tanh(V.Load(ref g0, 2 * H + j));
-            n.Store(ref g0, 2 * H + j);
-            var z = V.Load(ref g0, H + j);
-            V.Fma(z, V.Load(ref hp, j) - n, n).Store(ref hr, j);
+            nuint H = _H;
+            var n = VectorMath.Tanh(V.Load(ref _g, 2 * H + j));
+            n.Store(ref _g, 2 * H + j);
+            V.Fma(V.Load(ref _g, H + j), V.Load(ref _hp, j) - n, n).Store(ref _h, j);
         }
-        return j;
     }
 
     /// <summary>
@@ -205,41 +153,35 @@ internal static class GruKernels
     /// ([H..3H)), dhPrev [H] = dh∘z (direct path).
     /// </summary>
     public static void CandidateBackwardRow(ReadOnlySpan<float> gates, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> dh,
-        Span<float> dGates, Span<float> dhPrev, int hidden)
+        Span<float> dGates, Span<float> dhPrev, int hidden, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && dh.Length >= hidden && dGates.Length >= 3 * hidden && dhPrev.Length >= hidden);
-        nuint j = 0;
-        if (Vector512.IsHardwareAccelerated) j = CandidateBackwardRowSimd<V512>(gates, hPrev, dh, dGates, dhPrev, hidden, j);
-        if (Vector256.IsHardwareAccelerated) j = CandidateBackwardRowSimd<V256>(gates, hPrev, dh, dGates, dhPrev, hidden, j);
-        for (int k = (int)j; k < hidden; k++)
-        {
-            float z = gates[hidden + k], n = gates[2 * hidden + k];
-            dGates[hidden + k] = dh[k] * (hPrev[k] - n) * z * (1f - z);
-            dGates[2 * hidden + k] = dh[k] * (1f - z) * (1f - n * n);
-            dhPrev[k] = dh[k] * z;
-        }
+        var k = new CandidateBackward(gates, hPrev, dh, dGates, dhPrev, hidden);
+        Lanes.Run(ref k, hidden, width);
     }
 
-    /// <summary>SIMD body of <see cref="CandidateBackwardRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
-    private static nuint CandidateBackwardRowSimd<V>(ReadOnlySpan<float> gates, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> dh, Span<float> dGates, Span<float> dhPrev, int hidden, nuint j) where V : struct, IFloatVector<V>
+    private readonly ref struct CandidateBackward(ReadOnlySpan<float> gates, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> dh,
+        Span<float> dGates, Span<float> dhPrev, int hidden) : ILaneKernel
     {
-        ref float g0 = ref MemoryMarshal.GetReference(gates);
-        ref float hp = ref MemoryMarshal.GetReference(hPrev);
-        ref float dhr = ref MemoryMarshal.GetReference(dh);
-        ref float dg = ref MemoryMarshal.GetReference(dGates);
-        ref float dhp = ref MemoryMarshal.GetReference(dhPrev);
-        nuint H = (nuint)hidden;
-        var one = V.One;
-        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
+        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
+        private readonly ref float _hp = ref MemoryMarshal.GetReference(hPrev);
+        private readonly ref float _dh = ref MemoryMarshal.GetReference(dh);
+        private readonly ref float _dg = ref MemoryMarshal.GetReference(dGates);
+        private readonly ref float _dhp = ref MemoryMarshal.GetReference(dhPrev);
+        private readonly nuint _H = (nuint)hidden;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            var z = V.Load(ref g0, H + j);
-            var n = V.Load(ref g0, 2 * H + j);
-            var dhV = V.Load(ref dhr, j);
-            (dhV * (V.Load(ref hp, j) - n) * z * (one - z)).Store(ref dg, H + j);
-            (dhV * (one - z) * (one - n * n)).Store(ref dg, 2 * H + j);
-            (dhV * z).Store(ref dhp, j);
+            nuint H = _H;
+            var one = V.One;
+            var z = V.Load(ref _g, H + j);
+            var n = V.Load(ref _g, 2 * H + j);
+            var dh = V.Load(ref _dh, j);
+            (dh * (V.Load(ref _hp, j) - n) * z * (one - z)).Store(ref _dg, H + j);
+            (dh * (one - z) * (one - n * n)).Store(ref _dg, 2 * H + j);
+            (dh * z).Store(ref _dhp, j);
         }
-        return j;
     }
 
     /// <summary>
@@ -247,36 +189,29 @@ internal static class GruKernels
     /// Out dG r part [0..H); dhPrev += drh∘r.
     /// </summary>
     public static void ResetBackwardRow(ReadOnlySpan<float> gates, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> drh,
-        Span<float> dGates, Span<float> dhPrev, int hidden)
+        Span<float> dGates, Span<float> dhPrev, int hidden, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && drh.Length >= hidden && dGates.Length >= 3 * hidden && dhPrev.Length >= hidden);
-        nuint j = 0;
-        if (Vector512.IsHardwareAccelerated) j = ResetBackwardRowSimd<V512>(gates, hPrev, drh, dGates, dhPrev, hidden, j);
-        if (Vector256.IsHardwareAccelerated) j = ResetBackwardRowSimd<V256>(gates, hPrev, drh, dGates, dhPrev, hidden, j);
-        for (int k = (int)j; k < hidden; k++)
-        {
-            float r = gates[k];
-            dGates[k] = drh[k] * hPrev[k] * r * (1f - r);
-            dhPrev[k] += drh[k] * r;
-        }
+        var k = new ResetBackward(gates, hPrev, drh, dGates, dhPrev);
+        Lanes.Run(ref k, hidden, width);
     }
 
-    /// <summary>SIMD body of <see cref="ResetBackwardRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
-    private static nuint ResetBackwardRowSimd<V>(ReadOnlySpan<float> gates, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> drh, Span<float> dGates, Span<float> dhPrev, int hidden, nuint j) where V : struct, IFloatVector<V>
+    private readonly ref struct ResetBackward(ReadOnlySpan<float> gates, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> drh,
+        Span<float> dGates, Span<float> dhPrev) : ILaneKernel
     {
-        ref float g0 = ref MemoryMarshal.GetReference(gates);
-        ref float hp = ref MemoryMarshal.GetReference(hPrev);
-        ref float d = ref MemoryMarshal.GetReference(drh);
-        ref float dg = ref MemoryMarshal.GetReference(dGates);
-        ref float dhp = ref MemoryMarshal.GetReference(dhPrev);
-        nuint H = (nuint)hidden;
-        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
+        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
+        private readonly ref float _hp = ref MemoryMarshal.GetReference(hPrev);
+        private readonly ref float _drh = ref MemoryMarshal.GetReference(drh);
+        private readonly ref float _dg = ref MemoryMarshal.GetReference(dGates);
+        private readonly ref float _dhp = ref MemoryMarshal.GetReference(dhPrev);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            var r = V.Load(ref g0, j);
-            var drhV = V.Load(ref d, j);
-            (drhV * V.Load(ref hp, j) * r * (V.One - r)).Store(ref dg, j);
-            V.Fma(drhV, r, V.Load(ref dhp, j)).Store(ref dhp, j);
+            var r = V.Load(ref _g, j);
+            var drh = V.Load(ref _drh, j);
+            (drh * V.Load(ref _hp, j) * r * (V.One - r)).Store(ref _dg, j);
+            V.Fma(drh, r, V.Load(ref _dhp, j)).Store(ref _dhp, j);
         }
-        return j;
     }
 }

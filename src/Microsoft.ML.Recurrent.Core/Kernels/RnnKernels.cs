@@ -1,67 +1,61 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Microsoft.ML.Recurrent.Kernels;
 
-/// <summary>Elman RNN step kernels for one batch row: <c>h' = act(W_ih x + b_ih + W_hh h + b_hh)</c>, act = tanh or ReLU.</summary>
+/// <summary>
+/// Elman RNN step kernels for one batch row: <c>h' = act(W_ih x + b_ih + W_hh h + b_hh)</c>, act = tanh or ReLU.
+/// tanh is the engine's own (<see cref="VectorMath.Tanh{V}"/>, as in the LSTM and GRU): exact at 0 and odd.
+/// </summary>
 internal static class RnnKernels
 {
     /// <summary>pre [H] pre-activation in, activation out (kept for backward); h [H] out.</summary>
-    public static void ForwardRow(Span<float> pre, Span<float> h, int hidden, bool relu)
+    public static void ForwardRow(Span<float> pre, Span<float> h, int hidden, bool relu, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(pre.Length >= hidden && h.Length >= hidden);
-        Span<float> a = pre[..hidden];
-        if (relu) TensorPrimitives.Max(a, 0f, a);
-        else TensorPrimitives.Tanh(a, a);
-        a.CopyTo(h);
+        var k = new Forward(pre, h, relu);
+        Lanes.Run(ref k, hidden, width);
     }
 
-    /// <summary>Scalar reference of <see cref="ForwardRow"/>.</summary>
-    public static void ForwardReference(Span<float> pre, Span<float> h, int hidden, bool relu)
+    private readonly ref struct Forward(Span<float> pre, Span<float> h, bool relu) : ILaneKernel
     {
-        for (int j = 0; j < hidden; j++)
+        private readonly ref float _a = ref MemoryMarshal.GetReference(pre);
+        private readonly ref float _h = ref MemoryMarshal.GetReference(h);
+        private readonly bool _relu = relu;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            float a = relu ? MathF.Max(pre[j], 0f) : MathF.Tanh(pre[j]);
-            pre[j] = a; h[j] = a;
+            var a = V.Load(ref _a, j);
+            // ReLU as a select (negative → 0), so a NaN pre-activation stays visible.
+            a = _relu ? V.SelectLess(a, V.Zero, V.Zero, a) : VectorMath.Tanh(a);
+            a.Store(ref _a, j);
+            a.Store(ref _h, j);
         }
     }
 
     /// <summary>act [H] activations, dh [H] in; dPre [H] out = dh · act'(pre).</summary>
-    public static void BackwardRow(ReadOnlySpan<float> act, ReadOnlySpan<float> dh, Span<float> dPre, int hidden, bool relu)
+    public static void BackwardRow(ReadOnlySpan<float> act, ReadOnlySpan<float> dh, Span<float> dPre, int hidden, bool relu, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(act.Length >= hidden && dh.Length >= hidden && dPre.Length >= hidden);
-        nuint j = 0;
-        if (Vector512.IsHardwareAccelerated) j = BackwardRowSimd<V512>(act, dh, dPre, hidden, relu, j);
-        if (Vector256.IsHardwareAccelerated) j = BackwardRowSimd<V256>(act, dh, dPre, hidden, relu, j);
-        BackwardScalar(act, dh, dPre, hidden, relu, (int)j);
+        var k = new Backward(act, dh, dPre, relu);
+        Lanes.Run(ref k, hidden, width);
     }
 
-    /// <summary>SIMD body of <see cref="BackwardRow"/> from lane <paramref name="j"/>, one register width at a time; returns where it stopped.</summary>
-    private static nuint BackwardRowSimd<V>(ReadOnlySpan<float> act, ReadOnlySpan<float> dh, Span<float> dPre, int hidden, bool relu, nuint j) where V : struct, IFloatVector<V>
+    private readonly ref struct Backward(ReadOnlySpan<float> act, ReadOnlySpan<float> dh, Span<float> dPre, bool relu) : ILaneKernel
     {
-        ref float ar = ref MemoryMarshal.GetReference(act);
-        ref float dhr = ref MemoryMarshal.GetReference(dh);
-        ref float dp = ref MemoryMarshal.GetReference(dPre);
-        nuint H = (nuint)hidden;
-        for (; j + (nuint)V.Count <= H; j += (nuint)V.Count)
+        private readonly ref float _a = ref MemoryMarshal.GetReference(act);
+        private readonly ref float _dh = ref MemoryMarshal.GetReference(dh);
+        private readonly ref float _dp = ref MemoryMarshal.GetReference(dPre);
+        private readonly bool _relu = relu;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            var a = V.Load(ref ar, j);
-            var d = V.Load(ref dhr, j);
+            var a = V.Load(ref _a, j);
+            var d = V.Load(ref _dh, j);
             // ReLU' is 1 where the activation is positive; tanh' = 1 − tanh².
-            var r = relu ? V.SelectLess(V.Zero, a, d, V.Zero) : d * (V.One - a * a);
-            r.Store(ref dp, j);
+            (_relu ? V.SelectLess(V.Zero, a, d, V.Zero) : d * (V.One - a * a)).Store(ref _dp, j);
         }
-        return j;
-    }
-
-    /// <summary>Scalar reference of <see cref="BackwardRow"/>.</summary>
-    public static void BackwardReference(ReadOnlySpan<float> act, ReadOnlySpan<float> dh, Span<float> dPre, int hidden, bool relu)
-        => BackwardScalar(act, dh, dPre, hidden, relu, 0);
-
-    private static void BackwardScalar(ReadOnlySpan<float> act, ReadOnlySpan<float> dh, Span<float> dPre, int hidden, bool relu, int start)
-    {
-        for (int j = start; j < hidden; j++)
-            dPre[j] = relu ? (act[j] > 0f ? dh[j] : 0f) : dh[j] * (1f - act[j] * act[j]);
     }
 }

@@ -28,7 +28,7 @@ internal static class ClassifierHead
         {
             if (kind == ClassificationKind.Binary)
             {
-                float q = VectorMath.Sigmoid(logits[b]);
+                float q = Sigmoid(logits[b]);
                 probs[2 * b] = 1f - q;
                 probs[2 * b + 1] = q;
             }
@@ -54,7 +54,7 @@ internal static class ClassifierHead
                 float z = logits[b], y = labels[b];
                 // Stable BCE with logits: max(z,0) − z·y + log(1 + e^{−|z|}).
                 loss += scale * (MathF.Max(z, 0f) - z * y + MathF.Log(1f + MathF.Exp(-MathF.Abs(z))));
-                dlogits[b] = scale * (VectorMath.Sigmoid(z) - y);
+                dlogits[b] = scale * (Sigmoid(z) - y);
             }
             else
             {
@@ -81,4 +81,7 @@ internal static class ClassifierHead
         for (int b = 0; b < batch; b++) TensorPrimitives.Add(dBias, dlogits.Slice(b * logitCount, logitCount), dBias);
         Sgemm.Multiply(false, false, batch, width, logitCount, dlogits, logitCount, weight, width, dp, width, accumulate: false);
     }
+
+    /// <summary>σ of one logit (the head's scalar, MathF's exp; the cell kernels use <see cref="VectorMath"/>).</summary>
+    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 }
