@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Microsoft.ML.Recurrent.Kernels;
@@ -69,4 +70,24 @@ internal static class VectorMath
     public static float Exp(float x) => Exp(new V1(x)).Value;
     public static float Sigmoid(float x) => Sigmoid(new V1(x)).Value;
     public static float Tanh(float x) => Tanh(new V1(x)).Value;
+
+    /// <summary>
+    /// Σ x² in double, in one fixed order (eight lanes, then the tail): unlike TensorPrimitives' reductions, which may
+    /// start at an aligned address, the result does not depend on where the span sits in memory.
+    /// </summary>
+    public static double SumOfSquares(ReadOnlySpan<float> x)
+    {
+        ref float r = ref MemoryMarshal.GetReference(x);
+        Vector256<double> a0 = Vector256<double>.Zero, a1 = Vector256<double>.Zero;
+        int i = 0;
+        for (; i + 8 <= x.Length; i += 8)
+        {
+            var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref r, (nuint)i));
+            a0 = Vector256.FusedMultiplyAdd(lo, lo, a0);
+            a1 = Vector256.FusedMultiplyAdd(hi, hi, a1);
+        }
+        double s = Vector256.Sum(a0 + a1);
+        for (; i < x.Length; i++) s += (double)x[i] * x[i];
+        return s;
+    }
 }

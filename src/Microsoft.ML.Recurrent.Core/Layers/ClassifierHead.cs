@@ -34,7 +34,7 @@ internal static class ClassifierHead
             }
             else
             {
-                TensorPrimitives.SoftMax(logits.Slice(b * classes, classes), probs.Slice(b * classes, classes));
+                SoftMax(logits.Slice(b * classes, classes), probs.Slice(b * classes, classes));
             }
         }
     }
@@ -84,4 +84,21 @@ internal static class ClassifierHead
 
     /// <summary>σ of one logit (the head's scalar, MathF's exp; the cell kernels use <see cref="VectorMath"/>).</summary>
     private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
+
+    /// <summary>
+    /// Softmax with the largest logit subtracted first, so every exponent is ≤ 0 and the sum is ≥ 1: finite
+    /// probabilities for any finite logits (TensorPrimitives.SoftMax overflowed to NaN from a logit of ~88.7).
+    /// </summary>
+    private static void SoftMax(ReadOnlySpan<float> z, Span<float> p)
+    {
+        float max = z[0];
+        for (int c = 1; c < z.Length; c++) max = MathF.Max(max, z[c]);
+        double sum = 0;
+        for (int c = 0; c < z.Length; c++)
+        {
+            p[c] = MathF.Exp(z[c] - max);
+            sum += p[c];
+        }
+        for (int c = 0; c < z.Length; c++) p[c] = (float)(p[c] / sum);
+    }
 }

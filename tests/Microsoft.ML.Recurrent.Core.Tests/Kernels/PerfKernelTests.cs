@@ -72,9 +72,9 @@ public class PerfKernelTests
         float[] x = Random(T * F, 9, 1f);
         float[] two = [.. x, .. x];
 
-        var ws1 = new Workspace(layout);
+        var ws1 = new Workspace(layout.Architecture);
         net.Forward(ws1, new ShardInput([T], [0], default, x), training: false, 0);
-        var ws2 = new Workspace(layout);
+        var ws2 = new Workspace(layout.Architecture);
         net.Forward(ws2, new ShardInput([T, T], [0, T * F], default, two), training: false, 0);
 
         Assert.Equal(ws2.Logits.AsSpan(0, 3).ToArray(), ws1.Logits.AsSpan(0, 3).ToArray());
