@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Microsoft.ML.Recurrent.Kernels;
@@ -18,6 +19,10 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     static abstract TSelf Create(float value);
     static abstract TSelf Load(ref float source, nuint index);
     void Store(ref float destination, nuint index);
+    /// <summary>Lanes [index, index + Count) of a span whose length the kernel's entry point has checked (no bounds check here).</summary>
+    static abstract TSelf Load(ReadOnlySpan<float> source, nuint index);
+    /// <summary>Stores to lanes [index, index + Count) of a checked span.</summary>
+    void Store(Span<float> destination, nuint index);
     static abstract TSelf operator +(TSelf a, TSelf b);
     static abstract TSelf operator -(TSelf a, TSelf b);
     static abstract TSelf operator *(TSelf a, TSelf b);
@@ -49,6 +54,8 @@ internal readonly struct V256(Vector256<float> v) : IFloatVector<V256>
     public static V256 One => new(Vector256<float>.One);
     public static V256 Zero => new(Vector256<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Create(float value) => new(Vector256.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Load(ReadOnlySpan<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(Span<float> destination, nuint index) => Store(ref MemoryMarshal.GetReference(destination), index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Load(ref float source, nuint index) => new(Vector256.LoadUnsafe(ref source, index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float destination, nuint index) => _v.StoreUnsafe(ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 operator +(V256 a, V256 b) => new(a._v + b._v);
@@ -79,6 +86,8 @@ internal readonly struct V512(Vector512<float> v) : IFloatVector<V512>
     public static V512 One => new(Vector512<float>.One);
     public static V512 Zero => new(Vector512<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Create(float value) => new(Vector512.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Load(ReadOnlySpan<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(Span<float> destination, nuint index) => Store(ref MemoryMarshal.GetReference(destination), index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Load(ref float source, nuint index) => new(Vector512.LoadUnsafe(ref source, index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float destination, nuint index) => _v.StoreUnsafe(ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 operator +(V512 a, V512 b) => new(a._v + b._v);
@@ -114,6 +123,8 @@ internal readonly struct V1(float v) : IFloatVector<V1>
     public static V1 One => new(1f);
     public static V1 Zero => new(0f);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Create(float value) => new(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Load(ReadOnlySpan<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(Span<float> destination, nuint index) => Store(ref MemoryMarshal.GetReference(destination), index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Load(ref float source, nuint index) => new(Unsafe.Add(ref source, index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float destination, nuint index) => Unsafe.Add(ref destination, index) = _v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 operator +(V1 a, V1 b) => new(a._v + b._v);

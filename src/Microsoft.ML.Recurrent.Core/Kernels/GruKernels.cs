@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Microsoft.ML.Recurrent.Kernels;
 
@@ -20,30 +19,28 @@ internal static class GruKernels
         LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hn.Length >= hidden && hPrev.Length >= hidden && h.Length >= hidden);
-        var k = new ForwardResetAfter(gates, hn, hPrev, h, hidden);
+        var k = new ForwardResetAfter { gates = gates, hn = hn, hPrev = hPrev, h = h, hidden = hidden };
         Lanes.Run(ref k, hidden, width);
     }
 
-    private readonly ref struct ForwardResetAfter(Span<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev, Span<float> h, int hidden) : ILaneKernel
+    private ref struct ForwardResetAfter : ILaneKernel
     {
-        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
-        private readonly ref float _hn = ref MemoryMarshal.GetReference(hn);
-        private readonly ref float _hp = ref MemoryMarshal.GetReference(hPrev);
-        private readonly ref float _h = ref MemoryMarshal.GetReference(h);
-        private readonly nuint _H = (nuint)hidden;
+        public Span<float> gates, h;
+        public ReadOnlySpan<float> hn, hPrev;
+        public int hidden;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            nuint H = _H;
-            var r = VectorMath.Sigmoid(V.Load(ref _g, j));
-            var z = VectorMath.Sigmoid(V.Load(ref _g, H + j));
-            var n = VectorMath.Tanh(V.Fma(r, V.Load(ref _hn, j), V.Load(ref _g, 2 * H + j)));
-            r.Store(ref _g, j);
-            z.Store(ref _g, H + j);
-            n.Store(ref _g, 2 * H + j);
+            nuint H = (nuint)hidden;
+            var r = VectorMath.Sigmoid(V.Load(gates, j));
+            var z = VectorMath.Sigmoid(V.Load(gates, H + j));
+            var n = VectorMath.Tanh(V.Fma(r, V.Load(hn, j), V.Load(gates, 2 * H + j)));
+            r.Store(gates, j);
+            z.Store(gates, H + j);
+            n.Store(gates, 2 * H + j);
             // (1-z) n + z h = n + z (h - n)
-            V.Fma(z, V.Load(ref _hp, j) - n, n).Store(ref _h, j);
+            V.Fma(z, V.Load(hPrev, j) - n, n).Store(h, j);
         }
     }
 
@@ -57,38 +54,32 @@ internal static class GruKernels
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hn.Length >= hidden && hPrev.Length >= hidden && dh.Length >= hidden
             && dGx.Length >= 3 * hidden && dGh.Length >= 3 * hidden && dhPrev.Length >= hidden);
-        var k = new BackwardResetAfter(gates, hn, hPrev, dh, dGx, dGh, dhPrev, hidden);
+        var k = new BackwardResetAfter { gates = gates, hn = hn, hPrev = hPrev, dh = dh, dGx = dGx, dGh = dGh, dhPrev = dhPrev, hidden = hidden };
         Lanes.Run(ref k, hidden, width);
     }
 
-    private readonly ref struct BackwardResetAfter(ReadOnlySpan<float> gates, ReadOnlySpan<float> hn, ReadOnlySpan<float> hPrev,
-        ReadOnlySpan<float> dh, Span<float> dGx, Span<float> dGh, Span<float> dhPrev, int hidden) : ILaneKernel
+    private ref struct BackwardResetAfter : ILaneKernel
     {
-        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
-        private readonly ref float _hn = ref MemoryMarshal.GetReference(hn);
-        private readonly ref float _hp = ref MemoryMarshal.GetReference(hPrev);
-        private readonly ref float _dh = ref MemoryMarshal.GetReference(dh);
-        private readonly ref float _dx = ref MemoryMarshal.GetReference(dGx);
-        private readonly ref float _dhh = ref MemoryMarshal.GetReference(dGh);
-        private readonly ref float _dhp = ref MemoryMarshal.GetReference(dhPrev);
-        private readonly nuint _H = (nuint)hidden;
+        public ReadOnlySpan<float> gates, hn, hPrev, dh;
+        public Span<float> dGx, dGh, dhPrev;
+        public int hidden;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            nuint H = _H;
+            nuint H = (nuint)hidden;
             var one = V.One;
-            var r = V.Load(ref _g, j);
-            var z = V.Load(ref _g, H + j);
-            var n = V.Load(ref _g, 2 * H + j);
-            var dh = V.Load(ref _dh, j);
-            var dan = dh * (one - z) * (one - n * n);
-            var daz = dh * (V.Load(ref _hp, j) - n) * z * (one - z);
-            var dar = dan * V.Load(ref _hn, j) * r * (one - r);
-            dar.Store(ref _dx, j); dar.Store(ref _dhh, j);
-            daz.Store(ref _dx, H + j); daz.Store(ref _dhh, H + j);
-            dan.Store(ref _dx, 2 * H + j); (dan * r).Store(ref _dhh, 2 * H + j);
-            (dh * z).Store(ref _dhp, j);
+            var r = V.Load(gates, j);
+            var z = V.Load(gates, H + j);
+            var n = V.Load(gates, 2 * H + j);
+            var dhv = V.Load(dh, j);
+            var dan = dhv * (one - z) * (one - n * n);
+            var daz = dhv * (V.Load(hPrev, j) - n) * z * (one - z);
+            var dar = dan * V.Load(hn, j) * r * (one - r);
+            dar.Store(dGx, j); dar.Store(dGh, j);
+            daz.Store(dGx, H + j); daz.Store(dGh, H + j);
+            dan.Store(dGx, 2 * H + j); (dan * r).Store(dGh, 2 * H + j);
+            (dhv * z).Store(dhPrev, j);
         }
     }
 
@@ -99,24 +90,23 @@ internal static class GruKernels
     public static void ResetGatesRow(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> rh, int hidden, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && rh.Length >= hidden);
-        var k = new ResetGates(gates, hPrev, rh, hidden);
+        var k = new ResetGates { gates = gates, hPrev = hPrev, rh = rh, hidden = hidden };
         Lanes.Run(ref k, hidden, width);
     }
 
-    private readonly ref struct ResetGates(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> rh, int hidden) : ILaneKernel
+    private ref struct ResetGates : ILaneKernel
     {
-        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
-        private readonly ref float _hp = ref MemoryMarshal.GetReference(hPrev);
-        private readonly ref float _rh = ref MemoryMarshal.GetReference(rh);
-        private readonly nuint _H = (nuint)hidden;
+        public Span<float> gates, rh;
+        public ReadOnlySpan<float> hPrev;
+        public int hidden;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            var r = VectorMath.Sigmoid(V.Load(ref _g, j));
-            r.Store(ref _g, j);
-            VectorMath.Sigmoid(V.Load(ref _g, _H + j)).Store(ref _g, _H + j);
-            (r * V.Load(ref _hp, j)).Store(ref _rh, j);
+            var r = VectorMath.Sigmoid(V.Load(gates, j));
+            r.Store(gates, j);
+            VectorMath.Sigmoid(V.Load(gates, (nuint)hidden + j)).Store(gates, (nuint)hidden + j);
+            (r * V.Load(hPrev, j)).Store(rh, j);
         }
     }
 
@@ -127,24 +117,23 @@ internal static class GruKernels
     public static void CandidateRow(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> h, int hidden, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && h.Length >= hidden);
-        var k = new Candidate(gates, hPrev, h, hidden);
+        var k = new Candidate { gates = gates, hPrev = hPrev, h = h, hidden = hidden };
         Lanes.Run(ref k, hidden, width);
     }
 
-    private readonly ref struct Candidate(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> h, int hidden) : ILaneKernel
+    private ref struct Candidate : ILaneKernel
     {
-        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
-        private readonly ref float _hp = ref MemoryMarshal.GetReference(hPrev);
-        private readonly ref float _h = ref MemoryMarshal.GetReference(h);
-        private readonly nuint _H = (nuint)hidden;
+        public Span<float> gates, h;
+        public ReadOnlySpan<float> hPrev;
+        public int hidden;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            nuint H = _H;
-            var n = VectorMath.Tanh(V.Load(ref _g, 2 * H + j));
-            n.Store(ref _g, 2 * H + j);
-            V.Fma(V.Load(ref _g, H + j), V.Load(ref _hp, j) - n, n).Store(ref _h, j);
+            nuint H = (nuint)hidden;
+            var n = VectorMath.Tanh(V.Load(gates, 2 * H + j));
+            n.Store(gates, 2 * H + j);
+            V.Fma(V.Load(gates, H + j), V.Load(hPrev, j) - n, n).Store(h, j);
         }
     }
 
@@ -156,31 +145,27 @@ internal static class GruKernels
         Span<float> dGates, Span<float> dhPrev, int hidden, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && dh.Length >= hidden && dGates.Length >= 3 * hidden && dhPrev.Length >= hidden);
-        var k = new CandidateBackward(gates, hPrev, dh, dGates, dhPrev, hidden);
+        var k = new CandidateBackward { gates = gates, hPrev = hPrev, dh = dh, dGates = dGates, dhPrev = dhPrev, hidden = hidden };
         Lanes.Run(ref k, hidden, width);
     }
 
-    private readonly ref struct CandidateBackward(ReadOnlySpan<float> gates, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> dh,
-        Span<float> dGates, Span<float> dhPrev, int hidden) : ILaneKernel
+    private ref struct CandidateBackward : ILaneKernel
     {
-        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
-        private readonly ref float _hp = ref MemoryMarshal.GetReference(hPrev);
-        private readonly ref float _dh = ref MemoryMarshal.GetReference(dh);
-        private readonly ref float _dg = ref MemoryMarshal.GetReference(dGates);
-        private readonly ref float _dhp = ref MemoryMarshal.GetReference(dhPrev);
-        private readonly nuint _H = (nuint)hidden;
+        public ReadOnlySpan<float> gates, hPrev, dh;
+        public Span<float> dGates, dhPrev;
+        public int hidden;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            nuint H = _H;
+            nuint H = (nuint)hidden;
             var one = V.One;
-            var z = V.Load(ref _g, H + j);
-            var n = V.Load(ref _g, 2 * H + j);
-            var dh = V.Load(ref _dh, j);
-            (dh * (V.Load(ref _hp, j) - n) * z * (one - z)).Store(ref _dg, H + j);
-            (dh * (one - z) * (one - n * n)).Store(ref _dg, 2 * H + j);
-            (dh * z).Store(ref _dhp, j);
+            var z = V.Load(gates, H + j);
+            var n = V.Load(gates, 2 * H + j);
+            var dhv = V.Load(dh, j);
+            (dhv * (V.Load(hPrev, j) - n) * z * (one - z)).Store(dGates, H + j);
+            (dhv * (one - z) * (one - n * n)).Store(dGates, 2 * H + j);
+            (dhv * z).Store(dhPrev, j);
         }
     }
 
@@ -192,26 +177,22 @@ internal static class GruKernels
         Span<float> dGates, Span<float> dhPrev, int hidden, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && drh.Length >= hidden && dGates.Length >= 3 * hidden && dhPrev.Length >= hidden);
-        var k = new ResetBackward(gates, hPrev, drh, dGates, dhPrev);
+        var k = new ResetBackward { gates = gates, hPrev = hPrev, drh = drh, dGates = dGates, dhPrev = dhPrev };
         Lanes.Run(ref k, hidden, width);
     }
 
-    private readonly ref struct ResetBackward(ReadOnlySpan<float> gates, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> drh,
-        Span<float> dGates, Span<float> dhPrev) : ILaneKernel
+    private ref struct ResetBackward : ILaneKernel
     {
-        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
-        private readonly ref float _hp = ref MemoryMarshal.GetReference(hPrev);
-        private readonly ref float _drh = ref MemoryMarshal.GetReference(drh);
-        private readonly ref float _dg = ref MemoryMarshal.GetReference(dGates);
-        private readonly ref float _dhp = ref MemoryMarshal.GetReference(dhPrev);
+        public ReadOnlySpan<float> gates, hPrev, drh;
+        public Span<float> dGates, dhPrev;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            var r = V.Load(ref _g, j);
-            var drh = V.Load(ref _drh, j);
-            (drh * V.Load(ref _hp, j) * r * (V.One - r)).Store(ref _dg, j);
-            V.Fma(drh, r, V.Load(ref _dhp, j)).Store(ref _dhp, j);
+            var r = V.Load(gates, j);
+            var drhv = V.Load(drh, j);
+            (drhv * V.Load(hPrev, j) * r * (V.One - r)).Store(dGates, j);
+            V.Fma(drhv, r, V.Load(dhPrev, j)).Store(dhPrev, j);
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Microsoft.ML.Recurrent.Kernels;
 
@@ -20,50 +19,44 @@ internal static class LstmKernels
     {
         KernelGuard.Check(gates.Length >= 4 * hidden && cPrev.Length >= hidden && c.Length >= hidden && tanhC.Length >= hidden && h.Length >= hidden
             && (peephole.IsEmpty || peephole.Length >= 3 * hidden));
-        var k = new Forward(gates, cPrev, peephole, c, tanhC, h, hidden);
+        var k = new Forward { gates = gates, cPrev = cPrev, peephole = peephole, c = c, tanhC = tanhC, h = h, hidden = hidden };
         Lanes.Run(ref k, hidden, width);
     }
 
-    private readonly ref struct Forward(Span<float> gates, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> peephole,
-        Span<float> c, Span<float> tanhC, Span<float> h, int hidden) : ILaneKernel
+    private ref struct Forward : ILaneKernel
     {
-        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
-        private readonly ref float _cp = ref MemoryMarshal.GetReference(cPrev);
-        private readonly ref float _pp = ref MemoryMarshal.GetReference(peephole);
-        private readonly ref float _c = ref MemoryMarshal.GetReference(c);
-        private readonly ref float _tc = ref MemoryMarshal.GetReference(tanhC);
-        private readonly ref float _h = ref MemoryMarshal.GetReference(h);
-        private readonly nuint _H = (nuint)hidden;
-        private readonly bool _peep = !peephole.IsEmpty;
+        public Span<float> gates, c, tanhC, h;
+        public ReadOnlySpan<float> cPrev, peephole;
+        public int hidden;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            nuint H = _H;
-            var cPrev = V.Load(ref _cp, j);
-            var ai = V.Load(ref _g, j);
-            var af = V.Load(ref _g, H + j);
-            var ag = V.Load(ref _g, 2 * H + j);
-            var ao = V.Load(ref _g, 3 * H + j);
-            if (_peep)
+            nuint H = (nuint)hidden;
+            var cp = V.Load(cPrev, j);
+            var ai = V.Load(gates, j);
+            var af = V.Load(gates, H + j);
+            var ag = V.Load(gates, 2 * H + j);
+            var ao = V.Load(gates, 3 * H + j);
+            if (!peephole.IsEmpty)
             {
-                ai = V.Fma(V.Load(ref _pp, j), cPrev, ai);
-                af = V.Fma(V.Load(ref _pp, H + j), cPrev, af);
+                ai = V.Fma(V.Load(peephole, j), cp, ai);
+                af = V.Fma(V.Load(peephole, H + j), cp, af);
             }
             var i = VectorMath.Sigmoid(ai);
             var f = VectorMath.Sigmoid(af);
             var g = VectorMath.Tanh(ag);
-            var c = V.Fma(f, cPrev, i * g);
-            if (_peep) ao = V.Fma(V.Load(ref _pp, 2 * H + j), c, ao);
+            var cNew = V.Fma(f, cp, i * g);
+            if (!peephole.IsEmpty) ao = V.Fma(V.Load(peephole, 2 * H + j), cNew, ao);
             var o = VectorMath.Sigmoid(ao);
-            var t = VectorMath.Tanh(c);
-            i.Store(ref _g, j);
-            f.Store(ref _g, H + j);
-            g.Store(ref _g, 2 * H + j);
-            o.Store(ref _g, 3 * H + j);
-            c.Store(ref _c, j);
-            t.Store(ref _tc, j);
-            (o * t).Store(ref _h, j);
+            var t = VectorMath.Tanh(cNew);
+            i.Store(gates, j);
+            f.Store(gates, H + j);
+            g.Store(gates, 2 * H + j);
+            o.Store(gates, 3 * H + j);
+            cNew.Store(c, j);
+            t.Store(tanhC, j);
+            (o * t).Store(h, j);
         }
     }
 
@@ -79,61 +72,50 @@ internal static class LstmKernels
         KernelGuard.Check(gates.Length >= 4 * hidden && cPrev.Length >= hidden && c.Length >= hidden && tanhC.Length >= hidden
             && dh.Length >= hidden && dc.Length >= hidden && dGates.Length >= 4 * hidden && dcPrev.Length >= hidden
             && (peephole.IsEmpty || (peephole.Length >= 3 * hidden && dPeephole.Length >= 3 * hidden)));
-        var k = new Backward(gates, cPrev, c, tanhC, peephole, dh, dc, dGates, dcPrev, dPeephole, hidden);
+        var k = new Backward { gates = gates, cPrev = cPrev, c = c, tanhC = tanhC, peephole = peephole, dh = dh, dc = dc, dGates = dGates, dcPrev = dcPrev, dPeephole = dPeephole, hidden = hidden };
         Lanes.Run(ref k, hidden, width);
     }
 
-    private readonly ref struct Backward(ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> c,
-        ReadOnlySpan<float> tanhC, ReadOnlySpan<float> peephole, ReadOnlySpan<float> dh, ReadOnlySpan<float> dc,
-        Span<float> dGates, Span<float> dcPrev, Span<float> dPeephole, int hidden) : ILaneKernel
+    private ref struct Backward : ILaneKernel
     {
-        private readonly ref float _g = ref MemoryMarshal.GetReference(gates);
-        private readonly ref float _cp = ref MemoryMarshal.GetReference(cPrev);
-        private readonly ref float _c = ref MemoryMarshal.GetReference(c);
-        private readonly ref float _tc = ref MemoryMarshal.GetReference(tanhC);
-        private readonly ref float _pp = ref MemoryMarshal.GetReference(peephole);
-        private readonly ref float _dh = ref MemoryMarshal.GetReference(dh);
-        private readonly ref float _dc = ref MemoryMarshal.GetReference(dc);
-        private readonly ref float _dg = ref MemoryMarshal.GetReference(dGates);
-        private readonly ref float _dcp = ref MemoryMarshal.GetReference(dcPrev);
-        private readonly ref float _dpp = ref MemoryMarshal.GetReference(dPeephole);
-        private readonly nuint _H = (nuint)hidden;
-        private readonly bool _peep = !peephole.IsEmpty;
+        public ReadOnlySpan<float> gates, cPrev, c, tanhC, peephole, dh, dc;
+        public Span<float> dGates, dcPrev, dPeephole;
+        public int hidden;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            nuint H = _H;
+            nuint H = (nuint)hidden;
             var one = V.One;
-            var i = V.Load(ref _g, j);
-            var f = V.Load(ref _g, H + j);
-            var g = V.Load(ref _g, 2 * H + j);
-            var o = V.Load(ref _g, 3 * H + j);
-            var t = V.Load(ref _tc, j);
-            var dh = V.Load(ref _dh, j);
-            var cPrev = V.Load(ref _cp, j);
+            var i = V.Load(gates, j);
+            var f = V.Load(gates, H + j);
+            var g = V.Load(gates, 2 * H + j);
+            var o = V.Load(gates, 3 * H + j);
+            var t = V.Load(tanhC, j);
+            var dhv = V.Load(dh, j);
+            var cp = V.Load(cPrev, j);
             // dL/do and the pre-activation gradient of o.
-            var dao = dh * t * o * (one - o);
+            var dao = dhv * t * o * (one - o);
             // dL/dc_t: from h_t = o*tanh(c_t), from step t+1, and through the o peephole.
-            var dc = V.Fma(dh * o, one - t * t, V.Load(ref _dc, j));
-            if (_peep) dc = V.Fma(dao, V.Load(ref _pp, 2 * H + j), dc);
-            var dai = dc * g * i * (one - i);
-            var daf = dc * cPrev * f * (one - f);
-            var dag = dc * i * (one - g * g);
-            var dcPrev = dc * f;
-            if (_peep)
+            var dcv = V.Fma(dhv * o, one - t * t, V.Load(dc, j));
+            if (!peephole.IsEmpty) dcv = V.Fma(dao, V.Load(peephole, 2 * H + j), dcv);
+            var dai = dcv * g * i * (one - i);
+            var daf = dcv * cp * f * (one - f);
+            var dag = dcv * i * (one - g * g);
+            var dcp = dcv * f;
+            if (!peephole.IsEmpty)
             {
-                dcPrev = V.Fma(dai, V.Load(ref _pp, j), dcPrev);
-                dcPrev = V.Fma(daf, V.Load(ref _pp, H + j), dcPrev);
-                V.Fma(dai, cPrev, V.Load(ref _dpp, j)).Store(ref _dpp, j);
-                V.Fma(daf, cPrev, V.Load(ref _dpp, H + j)).Store(ref _dpp, H + j);
-                V.Fma(dao, V.Load(ref _c, j), V.Load(ref _dpp, 2 * H + j)).Store(ref _dpp, 2 * H + j);
+                dcp = V.Fma(dai, V.Load(peephole, j), dcp);
+                dcp = V.Fma(daf, V.Load(peephole, H + j), dcp);
+                V.Fma(dai, cp, V.Load(dPeephole, j)).Store(dPeephole, j);
+                V.Fma(daf, cp, V.Load(dPeephole, H + j)).Store(dPeephole, H + j);
+                V.Fma(dao, V.Load(c, j), V.Load(dPeephole, 2 * H + j)).Store(dPeephole, 2 * H + j);
             }
-            dai.Store(ref _dg, j);
-            daf.Store(ref _dg, H + j);
-            dag.Store(ref _dg, 2 * H + j);
-            dao.Store(ref _dg, 3 * H + j);
-            dcPrev.Store(ref _dcp, j);
+            dai.Store(dGates, j);
+            daf.Store(dGates, H + j);
+            dag.Store(dGates, 2 * H + j);
+            dao.Store(dGates, 3 * H + j);
+            dcp.Store(dcPrev, j);
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Microsoft.ML.Recurrent.Kernels;
 
@@ -13,24 +12,23 @@ internal static class RnnKernels
     public static void ForwardRow(Span<float> pre, Span<float> h, int hidden, bool relu, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(pre.Length >= hidden && h.Length >= hidden);
-        var k = new Forward(pre, h, relu);
+        var k = new Forward { pre = pre, h = h, relu = relu };
         Lanes.Run(ref k, hidden, width);
     }
 
-    private readonly ref struct Forward(Span<float> pre, Span<float> h, bool relu) : ILaneKernel
+    private ref struct Forward : ILaneKernel
     {
-        private readonly ref float _a = ref MemoryMarshal.GetReference(pre);
-        private readonly ref float _h = ref MemoryMarshal.GetReference(h);
-        private readonly bool _relu = relu;
+        public Span<float> pre, h;
+        public bool relu;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            var a = V.Load(ref _a, j);
+            var a = V.Load(pre, j);
             // ReLU as a select (negative → 0), so a NaN pre-activation stays visible.
-            a = _relu ? V.SelectLess(a, V.Zero, V.Zero, a) : VectorMath.Tanh(a);
-            a.Store(ref _a, j);
-            a.Store(ref _h, j);
+            a = relu ? V.SelectLess(a, V.Zero, V.Zero, a) : VectorMath.Tanh(a);
+            a.Store(pre, j);
+            a.Store(h, j);
         }
     }
 
@@ -38,24 +36,23 @@ internal static class RnnKernels
     public static void BackwardRow(ReadOnlySpan<float> act, ReadOnlySpan<float> dh, Span<float> dPre, int hidden, bool relu, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(act.Length >= hidden && dh.Length >= hidden && dPre.Length >= hidden);
-        var k = new Backward(act, dh, dPre, relu);
+        var k = new Backward { act = act, dh = dh, dPre = dPre, relu = relu };
         Lanes.Run(ref k, hidden, width);
     }
 
-    private readonly ref struct Backward(ReadOnlySpan<float> act, ReadOnlySpan<float> dh, Span<float> dPre, bool relu) : ILaneKernel
+    private ref struct Backward : ILaneKernel
     {
-        private readonly ref float _a = ref MemoryMarshal.GetReference(act);
-        private readonly ref float _dh = ref MemoryMarshal.GetReference(dh);
-        private readonly ref float _dp = ref MemoryMarshal.GetReference(dPre);
-        private readonly bool _relu = relu;
+        public ReadOnlySpan<float> act, dh;
+        public Span<float> dPre;
+        public bool relu;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            var a = V.Load(ref _a, j);
-            var d = V.Load(ref _dh, j);
+            var a = V.Load(act, j);
+            var d = V.Load(dh, j);
             // ReLU' is 1 where the activation is positive; tanh' = 1 − tanh².
-            (_relu ? V.SelectLess(V.Zero, a, d, V.Zero) : d * (V.One - a * a)).Store(ref _dp, j);
+            (relu ? V.SelectLess(V.Zero, a, d, V.Zero) : d * (V.One - a * a)).Store(dPre, j);
         }
     }
 }
