@@ -91,6 +91,21 @@ public sealed class RecurrentModel
         Save(f);
     }
 
+    /// <summary>
+    /// Writes the model as an ONNX graph (opset 17, standard LSTM/GRU/RNN operators) for ONNX Runtime and other ONNX
+    /// servers: inputs <c>tokens</c> int64 [batch, steps] (or <c>features</c> float [batch, steps, FeaturesPerStep])
+    /// and <c>lengths</c> int64 [batch]; outputs <c>probabilities</c> [batch, classes] and <c>logits</c>
+    /// [batch, LogitCount]. See docs/onnx.md.
+    /// </summary>
+    public void ExportOnnx(Stream stream) => Onnx.OnnxExport.Write(this, stream);
+
+    /// <summary>Writes the model as an ONNX file (see <see cref="ExportOnnx(Stream)"/>).</summary>
+    public void ExportOnnx(string path)
+    {
+        using var f = File.Create(path);
+        ExportOnnx(f);
+    }
+
     /// <summary>Reads a model; a truncated, corrupted or hostile stream gives <see cref="InvalidDataException"/>.</summary>
     public static RecurrentModel Load(Stream stream) => ModelFormat.Read(stream);
 
