@@ -33,6 +33,23 @@ public sealed class RecurrentModel
         return new RecurrentModel(architecture, parameters.ToArray(), metadata);
     }
 
+    /// <summary>
+    /// A model from a PyTorch <c>state_dict</c> saved as safetensors (e.g. <c>nn.Embedding</c> + <c>nn.LSTM</c> +
+    /// <c>nn.Linear</c>; docs/onnx.md shows the mapping). Tensors are found by name: <paramref name="names"/> maps one
+    /// of <see cref="Tensors"/>' names or module prefixes to the file's (<c>{ ["head"] = "fc" }</c>); otherwise the same
+    /// key or the one key ending in <c>"." + name</c> (<c>lstm.weight_ih_l0</c>). Shapes must match and every tensor
+    /// must be used. A damaged file gives <see cref="InvalidDataException"/>; a mismatch, <see cref="ArgumentException"/>.
+    /// </summary>
+    public static RecurrentModel FromSafetensors(string path, RecurrentArchitecture architecture, IReadOnlyDictionary<string, string>? names = null)
+    {
+        using var f = File.OpenRead(path);
+        return FromSafetensors(f, architecture, names);
+    }
+
+    /// <summary>A model from a safetensors stream (seekable); see <see cref="FromSafetensors(string, RecurrentArchitecture, IReadOnlyDictionary{string, string}?)"/>.</summary>
+    public static RecurrentModel FromSafetensors(Stream stream, RecurrentArchitecture architecture, IReadOnlyDictionary<string, string>? names = null)
+        => Import.SafetensorsImport.Read(stream, architecture, names);
+
     internal ParameterLayout Layout { get; }
 
     internal float[] RawParameters => _parameters;
