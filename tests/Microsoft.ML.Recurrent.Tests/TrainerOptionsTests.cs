@@ -47,6 +47,12 @@ public class TrainerOptionsTests
             Assert.Contains(messages, m => m.StartsWith("Validation data: 100 of 100 rows used"));
             Assert.Contains(messages, m => m.Contains($"Keeping the weights of epoch {best.Epoch}"));
         }
+
+        // Raw rows (not through the tokenizer) fail at Fit, saying what the validation set must be.
+        options.ValidationSet = flipped;
+        var e = Assert.ThrowsAny<ArgumentException>(() => tokenizer.Append(ml.BinaryClassification.Trainers.Lstm(options)).Fit(train));
+        Assert.Contains("Validation data (Options.ValidationSet or Fit's validationData): Feature column 'Tokens' was not found", e.Message);
+        Assert.Contains("upstream.Fit(train).Transform(validation)", e.Message);
     }
 
     [Fact]

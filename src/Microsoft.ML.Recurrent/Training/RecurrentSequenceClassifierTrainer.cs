@@ -61,6 +61,8 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
         WarnAboutIneffectiveOptions(ch);
         int seed = o.Seed ?? MLNetAccess.GetSeed(_env) ?? Random.Shared.Next();
         var validationView = validationData ?? o.ValidationSet;
+        if (validationView is not null && o.ValidationSetFraction > 0)
+            ch.Warning(MessageSensitivity.None, $"ValidationSetFraction = {o.ValidationSetFraction} is ignored: validation rows were given ({(validationData is null ? "Options.ValidationSet" : "Fit's validationData")}).");
         var split = validationView is null && o.ValidationSetFraction > 0 ? new ValidationSplit(o.ValidationSetFraction, seed) : null;
         var (train, heldOut, encoder) = ReadTrainingData(trainData, columns, split, monitor, ch);
         var validation = validationView is null ? heldOut : ReadValidationData(validationView, columns, encoder, monitor, ch);
@@ -156,13 +158,25 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
     }
 
     /// <summary>Step 3: reads the validation rows (Fit's argument or Options.ValidationSet) with the training encoder.</summary>
-    private SequenceDataset? ReadValidationData(IDataView data, TrainingColumns c, SequenceEncoder encoder, TrainingMonitor monitor, IChannel ch)
+    private SequenceDataset ReadValidationData(IDataView data, TrainingColumns c, SequenceEncoder encoder, TrainingMonitor monitor, IChannel ch)
     {
         var o = _options;
         var schema = data.Schema;
-        var label = ColumnChecks.CheckLabel(schema, o.LabelColumnName, c.Task);
-        var features = ColumnChecks.CheckSequence(schema, o.FeatureColumnName, c.Kind, Math.Max(1, c.FeaturesPerStep), out _);
-        var weight = ColumnChecks.CheckWeight(schema, o.ExampleWeightColumnName);
+        DataViewSchema.Column label, features;
+        DataViewSchema.Column? weight;
+        try
+        {
+            label = ColumnChecks.CheckLabel(schema, o.LabelColumnName, c.Task);
+            features = ColumnChecks.CheckSequence(schema, o.FeatureColumnName, c.Kind, Math.Max(1, c.FeaturesPerStep), out _);
+            weight = ColumnChecks.CheckWeight(schema, o.ExampleWeightColumnName);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            // The usual cause: raw rows where the trainer needs its input columns (what the upstream transforms produce).
+            throw new ArgumentOutOfRangeException("validationData",
+                $"Validation data (Options.ValidationSet or Fit's validationData): {e.Message.Split(" (Parameter")[0]} It must have the trainer's input columns: " +
+                "pass it through the pipeline's upstream part first (e.g. upstream.Fit(train).Transform(validation)), or use Options.ValidationSetFraction.");
+        }
         var validation = TrainingDataReader.Read(data, label, features, weight, c.Task, encoder, monitor.ThrowIfCanceled, null, out var counts, out _);
         ch.Info(MessageSensitivity.None, counts.Describe("Validation data"));
         return validation;
