@@ -1,5 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
-using Microsoft.ML.Recurrent.Layers;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Training;
 
