@@ -167,6 +167,10 @@ internal enum LaneWidth { Widest, One }
 internal static class Lanes
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run<K>(K kernel, int count, LaneWidth width = LaneWidth.Widest) where K : ILaneKernel, allows ref struct
+        => Run(ref kernel, count, width);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run<K>(ref K kernel, int count, LaneWidth width = LaneWidth.Widest) where K : ILaneKernel, allows ref struct
     {
         nuint j = 0, n = (nuint)count;
