@@ -168,10 +168,6 @@ internal static class Lanes
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run<K>(K kernel, int count, LaneWidth width = LaneWidth.Widest) where K : ILaneKernel, allows ref struct
-        => Run(ref kernel, count, width);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run<K>(ref K kernel, int count, LaneWidth width = LaneWidth.Widest) where K : ILaneKernel, allows ref struct
     {
         nuint j = 0, n = (nuint)count;
         if (width == LaneWidth.Widest)
