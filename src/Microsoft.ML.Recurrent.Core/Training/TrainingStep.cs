@@ -44,7 +44,7 @@ internal sealed class TrainingStep : IDisposable
     {
         _o = o; _train = train;
         var layout = new ParameterLayout(a);
-        Network = new RecurrentNetwork(layout, Initializer.Create(layout, o.Seed, o.ForgetGateBias));
+        Network = new RecurrentNetwork(layout, Initializer.Create(layout, o));
         int threads = Math.Max(1, o.NumberOfThreads ?? Environment.ProcessorCount);
         int items = WorkItems(o.BatchSize);
         _pool = new WorkerPool(threads);
