@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.Recurrent.Model;
 using Xunit;
 
 namespace Microsoft.ML.Recurrent.Tests.Onnx;
