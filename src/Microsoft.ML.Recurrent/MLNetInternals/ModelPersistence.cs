@@ -157,7 +157,7 @@ namespace Microsoft.ML.Recurrent.MLNetInternals
 
             void Agree(bool same, string what)
             {
-                if (!same) throw Corrupt($"the {what} stored beside the engine model disagrees with the engine model's checksummed copy");
+                if (!same) throw Corrupt($"{what}: the value stored beside the engine model differs from the engine model's checksummed copy");
             }
             Agree(task == (int)loaded.Task, "task");
             Agree(kind == (int)loaded.Encoder.Kind, "input kind");
