@@ -13,6 +13,9 @@ namespace Microsoft.ML.Recurrent.MLNetInternals;
 /// </summary>
 internal sealed class OnnxExportableView(IDataView scored, IDataView source, BoundScorer bound) : ITransformCanSaveOnnx
 {
+    /// <summary>The scored view of <paramref name="source"/>, as ML.NET's ONNX converter can walk it.</summary>
+    public static IDataView Wrap(IDataView scored, IDataView source, BoundScorer bound) => new OnnxExportableView(scored, source, bound);
+
     public IDataView Source => source;
 
     public bool CanShuffle => scored.CanShuffle;

@@ -77,7 +77,7 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
         ArgumentNullException.ThrowIfNull(input);
         var bound = _scorer.Bind(input.Schema);
         // Wrapped so that mlContext.Model.ConvertToOnnx sees this step (MLNetInternals/OnnxExportableView.cs).
-        return new MLNetInternals.OnnxExportableView(new ScoredDataView(input, bound), input, bound);
+        return MLNetInternals.OnnxExportableView.Wrap(new ScoredDataView(input, bound), input, bound);
     }
 
     /// <summary>A row-to-row mapper for <paramref name="inputSchema"/> (used by prediction engines).</summary>
