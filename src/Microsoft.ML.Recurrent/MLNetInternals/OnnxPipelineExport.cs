@@ -56,7 +56,6 @@ internal static class OnnxPipelineExport
         var encoder = scorer.Encoder;
         string input = ctx.GetVariableName(column);
         string steps;   // token ids int64 [B, T] or features float [B, T, F]
-        long[] pads;    // one extra padding step at the end of axis 1
         switch (encoder.Kind)
         {
             case SequenceColumnKind.Text:
@@ -70,7 +69,6 @@ internal static class OnnxPipelineExport
                     new OnnxAttribute("values_int64s", Enumerable.Range(2, vocabulary.Length - 2).Select(i => (long)i).ToArray()),
                     new OnnxAttribute("default_int64", (long)RecurrentArchitecture.UnknownId),
                 ], "ai.onnx.ml");
-                pads = [0, 0, 0, 1];
                 break;
             }
             case SequenceColumnKind.Key:
@@ -81,12 +79,10 @@ internal static class OnnxPipelineExport
                     g.Op("Greater", "key_gt0", [key, g.Scalar("key_zero", 0L)]),
                     g.Op("Not", "key_le_count", [g.Op("Greater", "key_gt_count", [key, g.Scalar("key_count", (long)encoder.KeyCount)])])]);
                 steps = g.Op("Where", "token_ids", [valid, g.Op("Add", "key_plus1", [key, g.Scalar("key_one", 1L)]), g.Scalar("unknown_id", (long)RecurrentArchitecture.UnknownId)]);
-                pads = [0, 0, 0, 1];
                 break;
             }
             default:
                 steps = g.Op("Reshape", "steps", [input, g.Vector("shape_b_t_f", 0, -1, encoder.FeaturesPerStep)]);
-                pads = [0, 0, 0, 0, 1, 0];
                 break;
         }
         if (encoder.Kind != SequenceColumnKind.Float) steps = WithRuntimeWidth(g, steps);
@@ -100,9 +96,6 @@ internal static class OnnxPipelineExport
         string batch = g.Op("Slice", "batch", [shape, g.Vector("at0", 0), g.Vector("at1", 1), g.Vector("axis0", 0)]);
         string count = g.Op("Slice", "step_count", [shape, g.Vector("from1", 1), g.Vector("to2", 2), g.Vector("axis0b", 0)]);
         string lengths = g.Op("Expand", "lengths", [count, batch]);
-        // One padding step (id 0 / zeros) so an empty sequence still gives the recurrent operators a step; it lies
-        // beyond every row's length, so it changes nothing, and an empty row pools to zeros like in the engine.
-        steps = g.Op("Pad", "steps_padded", [steps, g.Vector("pads", pads)], new OnnxAttribute("mode", "constant"));
 
         var outputs = RecurrentOnnxGraph.Write(g, scorer.Model, steps, lengths);
 
