@@ -158,6 +158,18 @@ public class PipelineOnnxExportTests
         Assert.Contains("ONNX", e.Message);
     }
 
+    [Fact]
+    public void OpsetBelowTwelveFailsLoudly()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(SyntheticData.Series(60, seed: 5));
+        var model = ml.Transforms.Conversion.MapValueToKey("Label", "Shape")
+            .Append(ml.MulticlassClassification.Trainers.Gru(Small.Options(new GruSequenceClassifierTrainer.Options { FeatureColumnName = "Values", FeaturesPerStep = 2 }, epochs: 1)))
+            .Fit(train);
+        var e = Assert.Throws<InvalidOperationException>(() => ml.Model.ConvertToOnnx(model, train, 11, new MemoryStream()));
+        Assert.Contains("opset 12", e.Message);
+    }
+
     public sealed class TokensRow
     {
         public string[] Tokens { get; set; } = [];
