@@ -1,6 +1,7 @@
-// ML.NET internals (see README.md in this folder): IDataTransform and ITransformCanSaveOnnx are internal.
+// ML.NET internals (see README.md in this folder): IDataTransform, ITransformTemplate and ITransformCanSaveOnnx are internal.
 using Microsoft.ML.Data;
 using Microsoft.ML.Model.OnnxConverter;
+using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Recurrent.MLNetInternals;
 
@@ -11,7 +12,7 @@ namespace Microsoft.ML.Recurrent.MLNetInternals;
 /// that is not an <see cref="IDataTransform"/> ends that walk, and ML.NET then writes a pass-through graph whose
 /// inputs are our output columns (the bug this type fixes). Everything else is delegated to the scored view.
 /// </summary>
-internal sealed class OnnxExportableView(IDataView scored, IDataView source, BoundScorer bound) : ITransformCanSaveOnnx
+internal sealed class OnnxExportableView(IDataView scored, IDataView source, BoundScorer bound) : ITransformCanSaveOnnx, ITransformTemplate
 {
     /// <summary>The scored view of <paramref name="source"/>, as ML.NET's ONNX converter can walk it.</summary>
     public static IDataView Wrap(IDataView scored, IDataView source, BoundScorer bound) => new OnnxExportableView(scored, source, bound);
@@ -34,6 +35,14 @@ internal sealed class OnnxExportableView(IDataView scored, IDataView source, Bou
     public bool CanSaveOnnx(OnnxContext ctx) => true;
 
     public void SaveAsOnnx(OnnxContext ctx) => OnnxPipelineExport.Save(ctx, bound);
+
+    /// <summary>The same scoring over other data: ML.NET code that walks a chain of data transforms re-applies each
+    /// one this way (ApplyTransformUtils), so being a data transform must not break it.</summary>
+    public IDataTransform ApplyToData(IHostEnvironment env, IDataView newSource)
+    {
+        var rebound = bound.Scorer.Bind(newSource.Schema);
+        return new OnnxExportableView(new ScoredDataView(newSource, rebound), newSource, rebound);
+    }
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(
         "Save the fitted transformer with mlContext.Model.Save(model, schema, path); its transformed data view is not saved on its own.");

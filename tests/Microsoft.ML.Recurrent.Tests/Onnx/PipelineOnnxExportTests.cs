@@ -170,6 +170,25 @@ public class PipelineOnnxExportTests
         Assert.Contains("opset 12", e.Message);
     }
 
+    [Fact]
+    public void TransformedViewReappliesToOtherData()
+    {
+        // The view Transform returns is an ML.NET data transform (so ConvertToOnnx can walk it); ML.NET re-applies
+        // such transforms to new data through ITransformTemplate.ApplyToData (internal, so reached by reflection here).
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(SyntheticData.Series(60, seed: 5));
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label", "Shape").Fit(train).Transform(train);
+        var model = ml.MulticlassClassification.Trainers.Gru(Small.Options(new GruSequenceClassifierTrainer.Options { FeatureColumnName = "Values", FeaturesPerStep = 2 }, epochs: 1))
+            .Fit(keyed);
+        var other = ml.Transforms.Conversion.MapValueToKey("Label", "Shape").Fit(train).Transform(ml.Data.LoadFromEnumerable(SyntheticData.Series(20, seed: 9)));
+        var view = model.Transform(keyed);
+        var reapplied = (IDataView)view.GetType().GetMethod("ApplyToData")!.Invoke(view, [ml, other])!;
+        var expected = model.Transform(other).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
+        var actual = reapplied.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
+        Assert.Equal(20, actual.Length);
+        Assert.Equal(expected, actual);
+    }
+
     public sealed class TokensRow
     {
         public string[] Tokens { get; set; } = [];
