@@ -11,8 +11,9 @@
 # - Marks GLIBCXX_3.4.32 weak in the build output's copy of TorchSharp's glue library (Debian 12's libstdc++ lacks that
 #   version; nothing calls its one symbol): see benchmarks/Peers/TorchSharpSpeed/weaken_version_need.py. The NuGet
 #   package cache is never modified.
-# - Exports one LSTM and one GRU (seq28) from our engine; PyTorch 1.13 loads the weights, checks it computes our
-#   probabilities, and writes the ONNX files ONNX Runtime runs; TorchSharp loads the same weights.
+# - Exports one LSTM and one GRU (seq28) from our engine: weights and RecurrentModel.ExportOnnx files. PyTorch 1.13
+#   loads the weights, checks it computes our probabilities and writes its own ONNX export; ONNX Runtime runs both
+#   files (the faster counts); TorchSharp loads the same weights. Every peer reports its difference from our output.
 # - Runs R rounds (default 3), each engine in turn at 1 and 2 threads, one process per engine and thread count; keeps
 #   the best round of every number: other processes on the machine only ever make a number worse.
 # - Prints the result and writes docs/peers.md (whole file, generated), unless --no-write; --raw keeps every engine's
@@ -31,7 +32,7 @@ while [[ $# -gt 0 ]]; do
         --rounds) rounds="$2"; shift 2 ;;
         --no-write) write=0; shift ;;
         --raw) raw="$2"; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done

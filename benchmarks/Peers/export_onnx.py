@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""ONNX models of the weights OursSpeed exported, for the ONNX Runtime side of eng/speed-vs-peers.sh.
+"""PyTorch's ONNX export of the weights OursSpeed exported, for the ONNX Runtime side of eng/speed-vs-peers.sh.
 
-  export_onnx.py DIR      reads DIR/{lstm,gru}.weights.f32 + .tensors.json, writes DIR/{lstm,gru}.onnx
+  export_onnx.py DIR      reads DIR/{lstm,gru}.weights.f32 + .tensors.json, writes DIR/{lstm,gru}.torch.onnx
 
+ONNX Runtime runs both this graph and our own export (DIR/{cell}.onnx, RecurrentModel.ExportOnnx) and the faster counts.
 The network is eng/speed/torch_speed.py's Net (nn.LSTM/nn.GRU, batch_first, Linear head on the last hidden state)
 with our weights copied in by name (our tensor names and layouts are PyTorch's), then softmax, as our predictor
 returns probabilities. Exported by Debian's PyTorch 1.13 (torch.onnx, opset 14): input "x" [batch, 28, 28], output
@@ -54,7 +55,7 @@ def main():
             diff = float(np.abs(scorer(x).numpy() - ours).max())
         if diff > 1e-4:
             sys.exit(f"{cell}: PyTorch with our weights differs from our probabilities by {diff:g}; not exporting")
-        torch.onnx.export(scorer, x[:1], os.path.join(directory, f"{cell}.onnx"), input_names=["x"], output_names=["probs"],
+        torch.onnx.export(scorer, x[:1], os.path.join(directory, f"{cell}.torch.onnx"), input_names=["x"], output_names=["probs"],
                           dynamic_axes={"x": {0: "batch"}, "probs": {0: "batch"}}, opset_version=14)
         print(json.dumps({"engine": "onnx-export", "kind": "check", "cell": cell, "exporter": f"torch {torch.__version__}",
                           "max_abs_diff_vs_ours": diff}), flush=True)

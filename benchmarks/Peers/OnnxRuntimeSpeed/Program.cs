@@ -4,8 +4,10 @@ using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 
 // speed --models DIR [--seconds S] [--threads 1,2]
-//   JSON lines per cell and intra-op thread count: median µs of one sequence (kind "infer1") and of 64 in one call
-//   (kind "infer64"), and the largest difference from our probabilities on DIR/input64.f32 (kind "check").
+//   JSON lines per cell, graph and intra-op thread count: median µs of one sequence (kind "infer1") and of 64 in one
+//   call (kind "infer64"), and the largest difference from our probabilities on DIR/input64.f32 (kind "check").
+//   Graphs: DIR/{cell}.onnx, our RecurrentModel.ExportOnnx (inputs features + lengths, output probabilities), and
+//   DIR/{cell}.torch.onnx, PyTorch 1.13's export of the same weights (input x, output probs).
 var opts = new Dictionary<string, string>();
 for (int i = 1; i + 1 < args.Length; i += 2) opts[args[i]] = args[i + 1];
 if (args.Length == 0 || args[0] != "speed" || !opts.TryGetValue("--models", out var dir))
@@ -22,6 +24,7 @@ Emit(new() { ["kind"] = "info", ["onnxruntime"] = typeof(InferenceSession).Assem
 foreach (string cell in new[] { "lstm", "gru" })
 {
     var ours = ReadFloats(Path.Combine(dir, $"{cell}.probs64.f32"));
+    foreach (var (graph, file) in new[] { ("ours", $"{cell}.onnx"), ("torch", $"{cell}.torch.onnx") })
     foreach (int n in threads)
     {
         // Fastest settings for one request at a time: all graph optimizations, sequential execution, n intra-op threads
@@ -31,24 +34,29 @@ foreach (string cell in new[] { "lstm", "gru" })
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = n, InterOpNumThreads = 1,
         };
-        using var session = new InferenceSession(Path.Combine(dir, $"{cell}.onnx"), options);
+        using var session = new InferenceSession(Path.Combine(dir, file), options);
+        string featuresName = session.InputMetadata.First(m => m.Value.ElementType == typeof(float)).Key;
+        string? lengthsName = session.InputMetadata.Keys.FirstOrDefault(k => k == "lengths");
+        string probsName = session.OutputMetadata.Keys.First(k => k is "probabilities" or "probs");
         using var run = new RunOptions();
         foreach (int batch in new[] { 1, B })
         {
             // Pre-bound input and output buffers: the call does no managed allocation, as ours does not.
             var x = input.AsSpan(0, batch * T * F).ToArray();
             var y = new float[batch * C];
+            var lengths = Enumerable.Repeat((long)T, batch).ToArray();
             using var xv = OrtValue.CreateTensorValueFromMemory(x, new long[] { batch, T, F });
+            using var lv = OrtValue.CreateTensorValueFromMemory(lengths, new long[] { batch });
             using var yv = OrtValue.CreateTensorValueFromMemory(y, new long[] { batch, C });
-            string[] inNames = ["x"], outNames = ["probs"];
-            OrtValue[] inValues = [xv], outValues = [yv];
+            string[] inNames = lengthsName is null ? [featuresName] : [featuresName, lengthsName], outNames = [probsName];
+            OrtValue[] inValues = lengthsName is null ? [xv] : [xv, lv], outValues = [yv];
             void Call() => session.Run(run, inNames, inValues, outNames, outValues);
             for (int i = 0; i < 200; i++) Call();
             if (batch == B)
             {
                 double worst = 0;
                 for (int i = 0; i < y.Length; i++) worst = Math.Max(worst, Math.Abs(y[i] - ours[i]));
-                Emit(new() { ["kind"] = "check", ["cell"] = cell, ["threads"] = n, ["max_abs_diff_vs_ours"] = worst });
+                Emit(new() { ["kind"] = "check", ["cell"] = cell, ["graph"] = graph, ["threads"] = n, ["max_abs_diff_vs_ours"] = worst });
             }
             var times = new List<double>();
             var clock = Stopwatch.StartNew();
@@ -63,7 +71,7 @@ foreach (string cell in new[] { "lstm", "gru" })
             times.Sort();
             Emit(new()
             {
-                ["kind"] = batch == 1 ? "infer1" : "infer64", ["cell"] = cell, ["config"] = "seq28", ["threads"] = n,
+                ["kind"] = batch == 1 ? "infer1" : "infer64", ["cell"] = cell, ["graph"] = graph, ["config"] = "seq28", ["threads"] = n,
                 ["value"] = times[times.Count / 2], ["p10"] = times[times.Count / 10], ["p90"] = times[9 * times.Count / 10], ["unit"] = "us",
             });
         }

@@ -4,8 +4,9 @@ using System.Text.Json;
 using Microsoft.ML.Recurrent;
 
 // export --out DIR               the seq28 LSTM and GRU models every peer scores: DIR/{cell}.weights.f32 (flat, PyTorch
-//                                names and layouts, listed in DIR/{cell}.tensors.json), DIR/input64.f32 [64, 28, 28] and
-//                                our probabilities for it, DIR/{cell}.probs64.f32 [64, 10] (the peers' correctness check).
+//                                names and layouts, listed in DIR/{cell}.tensors.json), DIR/{cell}.onnx (our
+//                                RecurrentModel.ExportOnnx), DIR/input64.f32 [64, 28, 28] and our probabilities for it,
+//                                DIR/{cell}.probs64.f32 [64, 10] (the peers' correctness check).
 // speed [--seconds S] [--threads 1,2]
 //                                JSON lines: median µs of scoring 64 sequences in one call (kind "infer64").
 if (args.Length == 0) return Usage();
@@ -38,6 +39,7 @@ static int Export(string dir)
         WriteFloats(Path.Combine(dir, $"{name}.weights.f32"), model.Parameters.ToArray());
         File.WriteAllText(Path.Combine(dir, $"{name}.tensors.json"),
             JsonSerializer.Serialize(model.Tensors.Select(t => new { name = t.Name, offset = t.Offset, shape = t.Shape })));
+        model.ExportOnnx(Path.Combine(dir, $"{name}.onnx"));
         var probs = new float[Shapes.Batch * Shapes.Classes];
         model.CreatePredictor().PredictProbabilities(x, probs);
         WriteFloats(Path.Combine(dir, $"{name}.probs64.f32"), probs);
