@@ -18,7 +18,7 @@ public sealed class TopicRow
 /// <summary>A dense series with a string class.</summary>
 public sealed class SeriesRow
 {
-    [Data.VectorType(SyntheticData.SeriesSteps * 2)]
+    [Microsoft.ML.Data.VectorType(SyntheticData.SeriesSteps * 2)]
     public float[] Values { get; set; } = [];
     public string Shape { get; set; } = "";
 }
@@ -26,7 +26,7 @@ public sealed class SeriesRow
 /// <summary>A 4 × 4 "image" with a Boolean label.</summary>
 public sealed class ImageRow
 {
-    [Data.VectorType(16)]
+    [Microsoft.ML.Data.VectorType(16)]
     public float[] Pixels { get; set; } = [];
     public bool Label { get; set; }
 }
