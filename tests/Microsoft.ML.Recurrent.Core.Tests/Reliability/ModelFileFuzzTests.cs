@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using Microsoft.ML.Recurrent.Model;
 using Microsoft.ML.Recurrent.Serialization;
 using Xunit;
 using Xunit.Abstractions;

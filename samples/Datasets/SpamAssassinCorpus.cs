@@ -71,7 +71,7 @@ public static partial class SpamAssassinCorpus
         return messages;
     }
 
-    /// <summary>Decodes one raw message. Never throws on malformed content.</summary>
+    /// <summary>Decodes one raw message (MimeKit, see <see cref="MessageText"/>). Never throws on malformed content.</summary>
     /// <param name="rawMessage">The message bytes, headers included.</param>
     /// <param name="id">Its id (normally the MD5 from its file name); decides <see cref="SpamMessage.IsTest"/>.</param>
     /// <param name="sourceGroup">Its group; a name starting with <c>spam</c> marks it as spam.</param>

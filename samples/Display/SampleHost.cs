@@ -51,13 +51,13 @@ internal static class SampleHost
         }
         catch (FileNotFoundException exception) when (exception.FileName?.StartsWith("Microsoft.ML", StringComparison.Ordinal) == true)
         {
-            PrintError($"ML.NET could not be loaded ({exception.FileName}). Rebuild the sample against ML.NET 5.0: from NuGet (needs network access to nuget.org) or from a folder of ML.NET assemblies: MLNET_PATH=/path/to/mlnet eng/spam.sh");
+            PrintError($"ML.NET could not be loaded ({exception.FileName}). Restore and rebuild the sample (dotnet build; the NuGet package Microsoft.ML 5.0.x).");
             return 1;
         }
     }
 
     /// <summary>
-    /// Runs a data loader of samples/Common, turning its documented failures (npm missing or offline, no message files,
+    /// Runs a data loader of samples/Datasets, turning its documented failures (npm missing or offline, no message files,
     /// a missing folder) into a <see cref="SampleDataException"/>, which <see cref="Run"/> prints without a stack trace.
     /// </summary>
     public static T LoadData<T>(Func<T> load)
