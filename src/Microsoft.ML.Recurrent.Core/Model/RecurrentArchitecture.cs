@@ -165,7 +165,7 @@ public sealed record RecurrentArchitecture
         Require(Dropout is >= 0f and < 1f, nameof(Dropout), Dropout, "0 <= p < 1");
         Require(Classification == ClassificationKind.Multiclass ? NumberOfClasses is >= 2 and <= MaxDimension : NumberOfClasses == 2,
             nameof(NumberOfClasses), NumberOfClasses, Classification == ClassificationKind.Binary ? "2 for a binary head" : $"2..{MaxDimension}");
-        long total = ParameterLayout.CountParameters(this);
+        long total = Model.ParameterLayout.CountParameters(this);
         if (total > int.MaxValue)
             throw new ArgumentException($"RecurrentArchitecture has {total} parameters (HiddenSize {HiddenSize}, NumberOfLayers {NumberOfLayers}, " +
                 $"VocabularySize {VocabularySize} × EmbeddingSize {EmbeddingSize}); at most {int.MaxValue} are supported.", nameof(HiddenSize));

@@ -5,12 +5,16 @@ namespace Microsoft.ML.Recurrent;
 /// <summary>Reads labelled sequences from an <see cref="IDataView"/> (one cursor pass) into an engine dataset, with an encoder that is already known.</summary>
 internal static class TrainingDataReader
 {
-    /// <summary>Reads rows of keys or floats, or validation rows of any kind; rows with a missing label, a bad weight or unusable features are counted and skipped.</summary>
+    /// <summary>
+    /// Reads rows of keys or floats, or validation rows of any kind; rows with a missing label, a bad weight or unusable
+    /// features are counted and skipped. With <paramref name="split"/>, usable rows it holds out go to <paramref name="heldOut"/>.
+    /// </summary>
     public static SequenceDataset Read(IDataView data, DataViewSchema.Column label, DataViewSchema.Column features, DataViewSchema.Column? weight,
-        SequenceClassificationTask task, SequenceEncoder encoder, Action checkAlive, out RowCounts counts)
+        SequenceClassificationTask task, SequenceEncoder encoder, Action checkAlive, ValidationSplit? split, out RowCounts counts, out SequenceDataset? heldOut)
     {
         counts = new RowCounts();
         var builder = encoder.CreateDatasetBuilder();
+        var held = split is null ? null : encoder.CreateDatasetBuilder();
         using var cursor = data.GetRowCursor(RowGetters.Active(label, features, weight));
         var getLabel = RowGetters.Label(cursor, label, task);
         var getWeight = RowGetters.Weight(cursor, weight);
@@ -22,9 +26,11 @@ internal static class TrainingDataReader
             if (y < 0) { counts.MissingLabel++; continue; }
             float w = 1;
             if (getWeight is not null && !((w = getWeight()) >= 0 && float.IsFinite(w))) { counts.BadWeight++; continue; }
-            if (!reader.TryAddTo(builder, y, w)) { counts.BadFeatures++; continue; }
-            counts.Used++;
+            bool holdOut = split?.HoldOut() ?? false;
+            if (!reader.TryAddTo(holdOut ? held! : builder, y, w)) { counts.BadFeatures++; continue; }
+            if (holdOut) counts.HeldOut++; else counts.Used++;
         }
+        heldOut = held?.Build();
         return builder.Build();
     }
 }
