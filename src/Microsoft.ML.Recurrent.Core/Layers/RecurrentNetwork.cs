@@ -72,7 +72,7 @@ internal sealed class Workspace
 /// The whole classifier over one shard: embedding or dense input → L recurrent layers (each 1 or 2 directions,
 /// dropout between) → pooling → head. Holds the flat parameter vector and the transposed W_hh copies the step GEMMs read.
 /// </summary>
-internal sealed class RecurrentNetwork
+internal sealed partial class RecurrentNetwork
 {
     public RecurrentArchitecture Architecture { get; }
     public ParameterLayout Layout { get; }
@@ -160,7 +160,8 @@ internal sealed class RecurrentNetwork
             a.Bidirectional ? ws.Directions[top + 1].Hs.AsSpan(0, B * H) : default, ws.Pooled, ws.ArgMax, H, D, s);
         ClassifierHead.Forward(ws.Pooled, Parameters.AsSpan(Layout.HeadWeight, a.LogitCount * D), Parameters.AsSpan(Layout.HeadBias, a.LogitCount),
             ws.Logits, B, D, a.LogitCount);
-        ClassifierHead.Probabilities(ws.Logits, ws.Probabilities, B, a.Classification, a.NumberOfClasses);
+        if (a.Classification != ClassificationKind.Regression)
+            ClassifierHead.Probabilities(ws.Logits, ws.Probabilities, B, a.Classification, a.NumberOfClasses);
     }
 
     /// <summary>
@@ -170,12 +171,19 @@ internal sealed class RecurrentNetwork
     /// </summary>
     public double Backward(Workspace ws, in ShardInput input, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, float lossScale, bool inputGradient = false)
     {
+        double loss = ClassifierHead.LossAndGradient(ws.Logits, labels, weights, lossScale, ws.DLogits, input.Batch, Architecture.Classification, Architecture.LogitCount);
+        BackwardFromHead(ws, input, inputGradient);
+        return loss;
+    }
+
+    /// <summary>Backward from the head's output gradient ws.DLogits down to the input (the part every head shares).</summary>
+    private void BackwardFromHead(Workspace ws, in ShardInput input, bool inputGradient)
+    {
         var a = Architecture;
         int B = input.Batch, T = input.Steps, D = a.OutputSize, H = a.HiddenSize, gh = a.GateCount * H;
         var s = new SequenceShard(B, T, input.Lengths, ws.Active.AsSpan(0, T));
         Span<float> grads = ws.Gradients;
 
-        double loss = ClassifierHead.LossAndGradient(ws.Logits, labels, weights, lossScale, ws.DLogits, B, a.Classification, a.LogitCount);
         ClassifierHead.Backward(ws.Pooled, Parameters.AsSpan(Layout.HeadWeight, a.LogitCount * D), ws.DLogits,
             grads.Slice(Layout.HeadWeight, a.LogitCount * D), grads.Slice(Layout.HeadBias, a.LogitCount), ws.DPooled, B, D, a.LogitCount);
         bool last = a.Pooling == SequencePooling.Last;
@@ -201,7 +209,6 @@ internal sealed class RecurrentNetwork
         if (a.InputKind == SequenceInputKind.Tokens)
             Embedding.Backward(grads.Slice(Layout.Embedding, a.VocabularySize * a.EmbeddingSize), a.VocabularySize, a.EmbeddingSize,
                 input.Tokens, input.Offsets, ws.DX[0], s);
-        return loss;
     }
 
     private static void LoadFeatures(in ShardInput input, Span<float> x, int f, in SequenceShard s)

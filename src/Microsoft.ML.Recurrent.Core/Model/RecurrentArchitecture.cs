@@ -56,6 +56,11 @@ public enum ClassificationKind
     Binary = 0,
     /// <summary>One logit per class and a softmax, cross-entropy.</summary>
     Multiclass = 1,
+    /// <summary>
+    /// Regression: <see cref="RecurrentArchitecture.NumberOfOutputs"/> real values, no activation; the loss is
+    /// <see cref="TrainingOptions.RegressionLoss"/> on standardised targets (see <see cref="TargetStandardization"/>).
+    /// </summary>
+    Regression = 2,
 }
 
 /// <summary>
@@ -115,6 +120,9 @@ public sealed record RecurrentArchitecture
     /// <summary>Number of classes; must be 2 for <see cref="ClassificationKind.Binary"/>.</summary>
     public int NumberOfClasses { get; init; } = 2;
 
+    /// <summary>Real-valued outputs of a <see cref="ClassificationKind.Regression"/> head (ignored otherwise).</summary>
+    public int NumberOfOutputs { get; init; } = 1;
+
     /// <summary>Number of directions (1 or 2).</summary>
     public int Directions => Bidirectional ? 2 : 1;
 
@@ -127,8 +135,8 @@ public sealed record RecurrentArchitecture
     /// <summary>Gates per cell: 4 (LSTM), 3 (GRU), 1 (RNN).</summary>
     public int GateCount => Cell switch { RecurrentCellType.Lstm => 4, RecurrentCellType.Gru => 3, _ => 1 };
 
-    /// <summary>Number of head logits: 1 for binary, else the class count.</summary>
-    public int LogitCount => Classification == ClassificationKind.Binary ? 1 : NumberOfClasses;
+    /// <summary>Number of head logits: 1 for binary, the output count for regression, else the class count.</summary>
+    public int LogitCount => Classification switch { ClassificationKind.Binary => 1, ClassificationKind.Regression => NumberOfOutputs, _ => NumberOfClasses };
 
     // Upper bounds keep a hostile model file or a typo from asking for absurd allocations.
     internal const int MaxDimension = 1 << 16;
@@ -157,7 +165,13 @@ public sealed record RecurrentArchitecture
         Require(HiddenSize is > 0 and <= MaxDimension, nameof(HiddenSize), HiddenSize, $"1..{MaxDimension}");
         Require(NumberOfLayers is > 0 and <= MaxLayers, nameof(NumberOfLayers), NumberOfLayers, $"1..{MaxLayers}");
         Require(Dropout is >= 0f and < 1f, nameof(Dropout), Dropout, "0 <= p < 1");
-        Require(Classification == ClassificationKind.Multiclass ? NumberOfClasses is >= 2 and <= MaxDimension : NumberOfClasses == 2,
+        if (Classification == ClassificationKind.Regression)
+        {
+            // NumberOfClasses is unused by a regression head but still sizes a scratch buffer, so it stays bounded.
+            Require(NumberOfOutputs is > 0 and <= MaxDimension, nameof(NumberOfOutputs), NumberOfOutputs, $"1..{MaxDimension}");
+            Require(NumberOfClasses is >= 0 and <= MaxDimension, nameof(NumberOfClasses), NumberOfClasses, $"0..{MaxDimension} (unused by a regression head)");
+        }
+        else Require(Classification == ClassificationKind.Multiclass ? NumberOfClasses is >= 2 and <= MaxDimension : NumberOfClasses == 2,
             nameof(NumberOfClasses), NumberOfClasses, Classification == ClassificationKind.Binary ? "2 for a binary head" : $"2..{MaxDimension}");
         long total = ParameterLayout.CountParameters(this);
         Require(total <= int.MaxValue, "parameter count", total, "at most int.MaxValue floats");

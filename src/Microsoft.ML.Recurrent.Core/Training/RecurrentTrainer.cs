@@ -9,7 +9,7 @@ namespace Microsoft.ML.Recurrent;
 /// shard per thread; every shard runs forward and backward on its own workspace and the shard gradients are summed
 /// in a fixed order, so a given seed and thread count always give bit-identical weights.
 /// </summary>
-public static class RecurrentTrainer
+public static partial class RecurrentTrainer
 {
     /// <summary>Trains a network of the given shape on <paramref name="train"/>.</summary>
     /// <param name="architecture">Network shape; its input kind must match the datasets.</param>
@@ -43,6 +43,11 @@ public static class RecurrentTrainer
         if (data.Kind != a.InputKind) throw new ArgumentException($"The {name} set holds {data.Kind}; the architecture reads {a.InputKind}.", name);
         if (data.Kind == SequenceInputKind.Features && data.FeaturesPerStep != a.FeaturesPerStep)
             throw new ArgumentException($"The {name} set has {data.FeaturesPerStep} features per step; the architecture expects {a.FeaturesPerStep}.", name);
+        if (a.Classification == ClassificationKind.Regression || data.Targets is not null)
+        {
+            CheckRegressionData(a, data, name);
+            return;
+        }
         for (int i = 0; i < data.Count; i++)
             if (data.Labels[i] >= a.NumberOfClasses)
                 throw new ArgumentException($"The {name} set's label {data.Labels[i]} (sequence {i}) is outside 0..{a.NumberOfClasses - 1}.", name);
@@ -54,11 +59,23 @@ public static class RecurrentTrainer
         private readonly TrainingOptions _o;
         private readonly SequenceDataset _train;
         private readonly TrainingStep _trainingStep;
+        private readonly TargetStandardization? _targets;
 
         public Session(RecurrentArchitecture a, TrainingOptions o, SequenceDataset train)
         {
             _a = a; _o = o; _train = train;
-            _trainingStep = new TrainingStep(a, o, train);
+            if (a.Classification == ClassificationKind.Regression) _targets = TargetStandardization.FromTargets(train.Targets!, train.TargetCount);
+            _trainingStep = new TrainingStep(a, o, train, _targets);
+        }
+
+        private RecurrentModel Snapshot(float[] parameters) => new(_a, parameters, targetStandardization: _targets);
+
+        private ModelEvaluation Evaluate(SequenceDataset validation)
+        {
+            var model = Snapshot(_trainingStep.Network.Parameters);
+            if (_targets is null) return model.Evaluate(validation);
+            var e = model.EvaluateRegression(validation, _o.RegressionLoss, _o.HuberDelta);
+            return new ModelEvaluation(e.Loss, double.NaN, e.Count);
         }
 
         public TrainingResult Run(SequenceDataset? validation, IProgress<TrainingProgress>? progress, CancellationToken ct)
@@ -96,11 +113,12 @@ public static class RecurrentTrainer
                 if (validation is not null)
                 {
                     ct.ThrowIfCancellationRequested();
-                    eval = new RecurrentModel(_a, _trainingStep.Network.Parameters).Evaluate(validation);
+                    eval = Evaluate(validation);
                 }
-                history.Add(new EpochSummary(epoch, trainLoss, eval?.Loss, eval?.Accuracy, clock.Elapsed.TotalSeconds));
+                double? accuracy = _targets is null ? eval?.Accuracy : null;  // a regression head has no accuracy
+                history.Add(new EpochSummary(epoch, trainLoss, eval?.Loss, accuracy, clock.Elapsed.TotalSeconds));
                 progress?.Report(new TrainingProgress(epoch, _o.Epochs, step, totalSteps, trainLoss, Optimizer.LearningRate(_o, Math.Max(0, step - 1), totalSteps),
-                    rate, true, eval?.Loss, eval?.Accuracy));
+                    rate, true, eval?.Loss, accuracy));
                 if (!double.IsFinite(trainLoss))
                     throw new InvalidOperationException($"Training diverged: the loss of epoch {epoch} is {trainLoss}. Lower the learning rate or enable gradient clipping.");
 
@@ -116,7 +134,7 @@ public static class RecurrentTrainer
                 else bestEpoch = epoch;
             }
             float[] final = best ?? (float[])_trainingStep.Network.Parameters.Clone();
-            return new TrainingResult(new RecurrentModel(_a, final), history, bestEpoch);
+            return new TrainingResult(Snapshot(final), history, bestEpoch);
         }
 
         public void Dispose() => _trainingStep.Dispose();

@@ -19,14 +19,16 @@ internal sealed class TrainingStep : IDisposable
     private readonly float[] _classWeights;
     private readonly Optimizer _optimizer;
     private readonly PackedBatch _batch = new();
+    private readonly RegressionTargets? _targets;   // regression heads: the batch's standardised targets
     private readonly Action<int> _shardBody, _sumBody, _updateBody;
     private readonly double[] _partialSquares;
     private float _lossScale, _clipScale, _lr;
     private ulong _dropoutSeed;
 
-    public TrainingStep(RecurrentArchitecture a, TrainingOptions o, SequenceDataset train)
+    public TrainingStep(RecurrentArchitecture a, TrainingOptions o, SequenceDataset train, TargetStandardization? standardization = null)
     {
         _o = o; _train = train;
+        if (a.Classification == ClassificationKind.Regression) _targets = new RegressionTargets(train, standardization!);
         var layout = new ParameterLayout(a);
         Network = new RecurrentNetwork(layout, Initializer.Create(layout, o.Seed, o.ForgetGateBias));
         int threads = Math.Max(1, o.NumberOfThreads ?? Environment.ProcessorCount);
@@ -51,6 +53,7 @@ internal sealed class TrainingStep : IDisposable
 public double Run(ReadOnlySpan<int> indices, float lr, long step)
     {
         _batch.Pack(_train, indices, _classWeights, _pool.Size);
+        _targets?.Gather(_batch);
         float total = _batch.TotalWeight();
         if (total <= 0) return 0;  // every row has weight 0: nothing to learn from
         _lossScale = 1f / total;
@@ -104,7 +107,9 @@ public double Run(ReadOnlySpan<int> indices, float lr, long step)
         var input = _batch.Shard(s);
         int start = _batch.ShardStart[s], count = _batch.ShardCount[s];
         Network.Forward(ws, input, training: true, SplitMix64.Hash(_dropoutSeed + (ulong)s * 0x9E3779B9UL));
-        _shardLoss[s] = Network.Backward(ws, input, _batch.Labels.AsSpan(start, count), _batch.Weights.AsSpan(start, count), _lossScale);
+        _shardLoss[s] = _targets is { } t
+            ? Network.BackwardRegression(ws, input, t.Rows(start, count), _batch.Weights.AsSpan(start, count), _lossScale, _o.RegressionLoss, _o.HuberDelta)
+            : Network.Backward(ws, input, _batch.Labels.AsSpan(start, count), _batch.Weights.AsSpan(start, count), _lossScale);
     }
 
     public void Dispose() => _pool.Dispose();

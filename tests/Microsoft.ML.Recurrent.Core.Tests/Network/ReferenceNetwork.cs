@@ -20,6 +20,30 @@ internal sealed class ReferenceNetwork(RecurrentArchitecture a, ParameterLayout 
         return total / wsum;
     }
 
+    /// <summary>Regression loss: Σ_b w_b (1/K) Σ_k ℓ(z_bk − t_bk) / Σ_b w_b, ℓ as PyTorch's MSE / Huber / L1.</summary>
+    public double RegressionLoss(double[] p, IReadOnlyList<double[][]> inputs, double[][] targets, double[] weights, RegressionLoss kind, double delta)
+    {
+        double total = 0, wsum = 0;
+        for (int b = 0; b < inputs.Count; b++)
+        {
+            double[] z = Logits(p, inputs[b]);
+            double l = 0;
+            for (int k = 0; k < z.Length; k++)
+            {
+                double e = z[k] - targets[b][k], m = Math.Abs(e);
+                l += kind switch
+                {
+                    Recurrent.RegressionLoss.Huber => m < delta ? 0.5 * e * e : delta * (m - 0.5 * delta),
+                    Recurrent.RegressionLoss.Absolute => m,
+                    _ => e * e,
+                };
+            }
+            total += weights[b] * l / z.Length;
+            wsum += weights[b];
+        }
+        return total / wsum;
+    }
+
     /// <summary>Embeds token ids (row 0 = padding = zeros, out of range = unknown id 1) into step vectors.</summary>
     public double[][] Embed(double[] p, int[] tokens)
     {
