@@ -62,20 +62,3 @@ public sealed class RecurrentCatalog
     /// <summary>A plain RNN sequence classifier with all options.</summary>
     public RnnSequenceClassifierTrainer Rnn(RnnSequenceClassifierTrainer.Options options) => new(_env, options, SequenceClassificationTask.Auto);
 }
-
-internal static class SimpleOptions
-{
-    public static T Fill<T>(T o, string labelColumnName, string featureColumnName, string? exampleWeightColumnName,
-        int hiddenSize, int numberOfLayers, bool bidirectional, int numberOfEpochs, int? featuresPerStep) where T : RecurrentSequenceClassifierOptions
-    {
-        o.LabelColumnName = labelColumnName;
-        o.FeatureColumnName = featureColumnName;
-        o.ExampleWeightColumnName = exampleWeightColumnName;
-        o.HiddenSize = hiddenSize;
-        o.NumberOfLayers = numberOfLayers;
-        o.Bidirectional = bidirectional;
-        o.NumberOfEpochs = numberOfEpochs;
-        o.FeaturesPerStep = featuresPerStep;
-        return o;
-    }
-}

@@ -8,7 +8,7 @@ public sealed partial class SequenceDataset
 {
     private readonly int[] _offsets;   // [Count + 1], in values (ids or floats)
 
-    private SequenceDataset(SequenceInputKind kind, int featuresPerStep, int[]? tokens, float[]? features, int[] offsets, int[] labels, float[] weights)
+    internal SequenceDataset(SequenceInputKind kind, int featuresPerStep, int[]? tokens, float[]? features, int[] offsets, int[] labels, float[] weights)
     {
         Kind = kind; FeaturesPerStep = featuresPerStep; Tokens = tokens; Features = features; _offsets = offsets; Labels = labels; Weights = weights;
     }

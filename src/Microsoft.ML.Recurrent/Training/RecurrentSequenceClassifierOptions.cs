@@ -1,27 +1,5 @@
 namespace Microsoft.ML.Recurrent;
 
-/// <summary>Which prediction columns a recurrent trainer produces.</summary>
-public enum SequenceClassificationTask
-{
-    /// <summary>Decided at <c>Fit</c> time from the label column: Boolean → <see cref="Binary"/>, key → <see cref="Multiclass"/>.</summary>
-    Auto = 0,
-    /// <summary>Boolean label; adds <c>Score</c>, <c>Probability</c> and <c>PredictedLabel</c> (Boolean).</summary>
-    Binary = 1,
-    /// <summary>Key-typed label; adds <c>Score</c> (one probability per class) and <c>PredictedLabel</c> (the label's key type).</summary>
-    Multiclass = 2,
-}
-
-/// <summary>What the feature column of a recurrent trainer holds, as found when training.</summary>
-public enum SequenceColumnKind
-{
-    /// <summary>A vector of text tokens (e.g. from <c>TokenizeIntoWords</c>); the trainer builds a vocabulary.</summary>
-    Text = 0,
-    /// <summary>A vector of keys (e.g. from <c>MapValueToKey</c>); key k is token id k + 1.</summary>
-    Key = 1,
-    /// <summary>A vector of <see cref="float"/>, cut into steps of <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/> values.</summary>
-    Float = 2,
-}
-
 /// <summary>
 /// Options shared by the LSTM, GRU and RNN sequence classifiers. Column options use ML.NET's names; network options
 /// use PyTorch's (<c>hidden_size</c>, <c>num_layers</c>, <c>bidirectional</c>, <c>dropout</c>).

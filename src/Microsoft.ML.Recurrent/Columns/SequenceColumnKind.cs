@@ -1,0 +1,12 @@
+namespace Microsoft.ML.Recurrent;
+
+/// <summary>What the feature column of a recurrent trainer holds, as found when training.</summary>
+public enum SequenceColumnKind
+{
+    /// <summary>A vector of text tokens (e.g. from <c>TokenizeIntoWords</c>); the trainer builds a vocabulary.</summary>
+    Text = 0,
+    /// <summary>A vector of keys (e.g. from <c>MapValueToKey</c>); key k is token id k + 1.</summary>
+    Key = 1,
+    /// <summary>A vector of <see cref="float"/>, cut into steps of <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/> values.</summary>
+    Float = 2,
+}

@@ -1,0 +1,31 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Recurrent;
+
+/// <summary>
+/// The lazy output of <see cref="RecurrentSequenceClassificationTransformer.Transform"/>: nothing runs until a cursor
+/// moves; each cursor pulls rows from the input cursor in mini-batches of <see cref="RecurrentPredictor.BatchSize"/>,
+/// scores them in one engine call and serves them one by one (input columns from a per-batch copy).
+/// </summary>
+internal sealed class ScoredDataView(IDataView input, BoundScorer bound) : IDataView
+{
+    public const int BatchSize = RecurrentPredictor.BatchSize;
+
+    public bool CanShuffle => input.CanShuffle;
+    public DataViewSchema Schema => bound.OutputSchema;
+    public long? GetRowCount() => input.GetRowCount();
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    {
+        var active = new bool[Schema.Count];
+        foreach (var c in columnsNeeded) active[c.Index] = true;
+        bool anyOutput = active.Skip(bound.InputCount).Any(a => a);
+        var inputNeeded = bound.Dependencies(columnsNeeded).ToList();
+        var cursor = input.GetRowCursor(inputNeeded, rand);
+        return anyOutput ? new BatchScoringCursor(cursor, bound, active, BatchSize) : new PassThroughCursor(cursor, bound.OutputSchema, active);
+    }
+
+    // One cursor: batching needs every row in order and a multi-cursor split would only batch smaller groups.
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
+        => [GetRowCursor(columnsNeeded, rand)];
+}

@@ -1,0 +1,212 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Recurrent.MLNetInternals;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.Recurrent;
+
+/// <summary>
+/// Base of the LSTM, GRU and RNN sequence classifier trainers: an <see cref="IEstimator{TTransformer}"/> that reads the
+/// training <see cref="IDataView"/> once, trains the engine (<see cref="RecurrentTrainer"/>) and returns a
+/// <see cref="RecurrentSequenceClassificationTransformer"/>.
+/// </summary>
+/// <remarks>
+/// Training logs its progress to <see cref="MLContext.Log"/>, is deterministic for a given seed (the options' or the
+/// <see cref="MLContext"/>'s) and thread count, and stops with <see cref="OperationCanceledException"/> when the
+/// <see cref="MLContext"/>'s execution is canceled.
+/// </remarks>
+public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentSequenceClassificationTransformer>
+{
+    private readonly IHostEnvironment _env;
+    private readonly RecurrentSequenceClassifierOptions _options;
+
+    private protected RecurrentSequenceClassifierTrainer(IHostEnvironment env, RecurrentSequenceClassifierOptions options, SequenceClassificationTask task)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Enum.IsDefined(task)) throw new ArgumentOutOfRangeException(nameof(task), task, "Expected a SequenceClassificationTask value.");
+        options.Validate();
+        _env = env;
+        _options = options.Clone();
+        Task = task;
+    }
+
+    /// <summary>Binary, multiclass, or decided from the label column's type at <c>Fit</c> time.</summary>
+    public SequenceClassificationTask Task { get; }
+
+    /// <summary>The recurrent cell trained.</summary>
+    public abstract RecurrentCellType Cell { get; }
+
+    /// <summary>Applies the cell-specific options to the architecture and training options.</summary>
+    private protected abstract (RecurrentArchitecture, TrainingOptions) Configure(RecurrentArchitecture architecture, TrainingOptions training);
+
+    /// <summary>Trains on <paramref name="input"/>.</summary>
+    public RecurrentSequenceClassificationTransformer Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>
+    /// Trains on <paramref name="trainData"/>; after each epoch the model is evaluated on <paramref name="validationData"/>
+    /// (if given), which drives early stopping (<see cref="RecurrentSequenceClassifierOptions.EarlyStoppingPatience"/>):
+    /// the returned model holds the weights of the epoch with the lowest validation loss.
+    /// </summary>
+    public RecurrentSequenceClassificationTransformer Fit(IDataView trainData, IDataView? validationData)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        var host = _env.Register(GetType().Name);
+        using var ch = host.Start("Training");
+        using var monitor = new TrainingMonitor(ch, host, _options.Progress, _options.CancellationToken);
+        var columns = ResolveColumns(trainData.Schema, ch);
+        var (train, encoder) = ReadTrainingData(trainData, columns, monitor, ch);
+        var validation = validationData is null ? null : ReadValidationData(validationData, columns, encoder, monitor, ch);
+        var (architecture, training) = Configure(BuildArchitecture(columns, encoder), BuildTrainingOptions(validation is not null));
+        ch.Info($"Training a {(architecture.Bidirectional ? "bidirectional " : "")}{architecture.Cell} ({architecture.NumberOfLayers} × {architecture.HiddenSize}) " +
+            $"{columns.Task.ToString().ToLowerInvariant()} classifier on {train.Count} sequences for {training.Epochs} epochs (seed {training.Seed}).");
+        var result = RunEngine(architecture, training, train, validation, monitor, ch);
+        if (validation is not null && training.EarlyStoppingPatience > 0)
+            ch.Info($"Keeping the weights of epoch {result.BestEpoch} (lowest validation loss).");
+        var model = result.Model.WithMetadata(ModelMetadata.Describe(columns.Task, columns.Kind, _options.FeatureColumnName, encoder, columns.ClassNames));
+        return new RecurrentSequenceClassificationTransformer(_env, model, encoder, columns.Task, _options.FeatureColumnName, columns.ClassNames, result.History);
+    }
+
+    /// <summary>Step 1: finds and checks the label, feature and weight columns; decides the task, the input kind and the classes.</summary>
+    private TrainingColumns ResolveColumns(DataViewSchema schema, IChannel ch)
+    {
+        var o = _options;
+        var label = ColumnChecks.CheckLabel(schema, o.LabelColumnName, Task);
+        var task = label.Type is BooleanDataViewType ? SequenceClassificationTask.Binary : SequenceClassificationTask.Multiclass;
+        var weight = ColumnChecks.CheckWeight(schema, o.ExampleWeightColumnName);
+        var featureColumn = schema.GetColumnOrNull(o.FeatureColumnName);
+        bool isFloat = featureColumn is { } fc && ColumnChecks.KindOf(fc.Type) == SequenceColumnKind.Float;
+        int featuresPerStep = isFloat ? ResolveFeaturesPerStep(featureColumn!.Value, ch) : 0;
+        var features = ColumnChecks.CheckSequence(schema, o.FeatureColumnName, null, Math.Max(1, featuresPerStep), out var kind);
+        int maxSteps = o.MaxSequenceLength ?? (kind == SequenceColumnKind.Float ? 0 : RecurrentSequenceClassifierOptions.DefaultTokenSequenceLength);
+
+        int classCount = 2;
+        string[]? classNames = null;
+        if (task == SequenceClassificationTask.Multiclass)
+        {
+            ulong count = ((KeyDataViewType)label.Type).Count;
+            if (count > 1 << 16) throw new ArgumentOutOfRangeException(nameof(schema), $"Label column '{label.Name}' has {count} classes; at most 65536 are supported.");
+            classCount = (int)count;
+            classNames = KeyColumns.KeyValuesAsText(label);
+            if (classNames is not null && classNames.Length != classCount) classNames = null;
+        }
+        return new TrainingColumns(label, features, weight, task, kind, featuresPerStep, maxSteps, classCount, classNames);
+    }
+
+    /// <summary>Step 2: reads the training rows (one cursor pass) and, for text, builds the vocabulary.</summary>
+    private (SequenceDataset Data, SequenceEncoder Encoder) ReadTrainingData(IDataView data, TrainingColumns c, TrainingMonitor monitor, IChannel ch)
+    {
+        var o = _options;
+        SequenceEncoder encoder;
+        SequenceDataset train;
+        RowCounts counts;
+        if (c.Kind == SequenceColumnKind.Text)
+            train = TextTrainingDataReader.Read(data, c.Label, c.Features, c.Weight, c.Task, c.MaxSteps, o.MinimumTokenCount, o.MaximumVocabularySize, o.UnknownToken,
+                monitor.ThrowIfCanceled, out encoder, out counts);
+        else
+        {
+            encoder = c.Kind == SequenceColumnKind.Key
+                ? SequenceEncoder.ForKeys(((KeyDataViewType)((VectorDataViewType)c.Features.Type).ItemType).Count, c.MaxSteps)
+                : SequenceEncoder.ForFloats(c.FeaturesPerStep, c.MaxSteps);
+            train = TrainingDataReader.Read(data, c.Label, c.Features, c.Weight, c.Task, encoder, monitor.ThrowIfCanceled, out counts);
+        }
+        ch.Info(counts.Describe("Training data"));
+        if (counts.Rows != counts.Used) ch.Warning(counts.Describe("Training data"));
+        if (train.Count == 0) throw new InvalidOperationException($"No usable training rows: {counts.Describe("training data")}");
+        if (c.Kind == SequenceColumnKind.Text)
+            ch.Info($"Vocabulary: {encoder.VocabularySize - 2} tokens seen at least {o.MinimumTokenCount} times (ids 2..), plus padding (0) and '{o.UnknownToken}' (1).");
+        return (train, encoder);
+    }
+
+    /// <summary>Step 3: reads the validation rows with the training encoder; null if none is usable.</summary>
+    private SequenceDataset? ReadValidationData(IDataView data, TrainingColumns c, SequenceEncoder encoder, TrainingMonitor monitor, IChannel ch)
+    {
+        var o = _options;
+        var schema = data.Schema;
+        var label = ColumnChecks.CheckLabel(schema, o.LabelColumnName, c.Task);
+        var features = ColumnChecks.CheckSequence(schema, o.FeatureColumnName, c.Kind, Math.Max(1, c.FeaturesPerStep), out _);
+        var weight = ColumnChecks.CheckWeight(schema, o.ExampleWeightColumnName);
+        var validation = TrainingDataReader.Read(data, label, features, weight, c.Task, encoder, monitor.ThrowIfCanceled, out var counts);
+        ch.Info(counts.Describe("Validation data"));
+        return validation.Count == 0 ? null : validation;
+    }
+
+    /// <summary>Step 4a: the network's shape from the options and the data.</summary>
+    private RecurrentArchitecture BuildArchitecture(TrainingColumns c, SequenceEncoder encoder)
+    {
+        var o = _options;
+        bool dense = c.Kind == SequenceColumnKind.Float;
+        return new RecurrentArchitecture
+        {
+            Cell = Cell,
+            InputKind = dense ? SequenceInputKind.Features : SequenceInputKind.Tokens,
+            VocabularySize = dense ? 0 : encoder.VocabularySize,
+            EmbeddingSize = o.EmbeddingSize,
+            FeaturesPerStep = c.FeaturesPerStep,
+            HiddenSize = o.HiddenSize,
+            NumberOfLayers = o.NumberOfLayers,
+            Bidirectional = o.Bidirectional,
+            Dropout = o.Dropout,
+            Pooling = o.Pooling,
+            Classification = c.Task == SequenceClassificationTask.Binary ? ClassificationKind.Binary : ClassificationKind.Multiclass,
+            NumberOfClasses = c.ClassCount,
+        };
+    }
+
+    /// <summary>Step 4b: the engine's training options from the trainer options (seed: the options', else the MLContext's, else random).</summary>
+    private TrainingOptions BuildTrainingOptions(bool hasValidation)
+    {
+        var o = _options;
+        return new TrainingOptions
+        {
+            Epochs = o.NumberOfEpochs,
+            BatchSize = o.BatchSize,
+            LearningRate = o.LearningRate,
+            GradientClipNorm = o.GradientClipNorm,
+            WeightDecay = o.WeightDecay,
+            EarlyStoppingPatience = hasValidation ? o.EarlyStoppingPatience : 0,
+            Seed = o.Seed ?? MLNetAccess.GetSeed(_env) ?? Random.Shared.Next(),
+            NumberOfThreads = o.NumberOfThreads,
+        };
+    }
+
+    /// <summary>Step 5: runs the engine; cancellation (options token or MLContext) surfaces as <see cref="OperationCanceledException"/>.</summary>
+    private static TrainingResult RunEngine(RecurrentArchitecture architecture, TrainingOptions training, SequenceDataset train, SequenceDataset? validation,
+        TrainingMonitor monitor, IChannel ch)
+    {
+        try
+        {
+            return RecurrentTrainer.Train(architecture, training, train, validation, monitor, monitor.Token);
+        }
+        catch (OperationCanceledException) when (monitor.IsCancellationRequested)
+        {
+            ch.Info("Training canceled.");
+            throw new OperationCanceledException("Operation was canceled.");
+        }
+    }
+
+    private int ResolveFeaturesPerStep(DataViewSchema.Column column, IChannel ch)
+    {
+        if (_options.FeaturesPerStep is { } f) return f;
+        int size = ((VectorDataViewType)column.Type).Size;
+        int root = (int)Math.Round(Math.Sqrt(size));
+        if (size > 1 && root * root == size)
+        {
+            ch.Info($"FeaturesPerStep not set: reading the {size} values of '{column.Name}' as an image, {root} steps of {root} values (row by row). Set FeaturesPerStep to choose.");
+            return root;
+        }
+        ch.Info($"FeaturesPerStep not set: reading '{column.Name}' as one value per step. Set FeaturesPerStep to choose.");
+        return 1;
+    }
+
+    /// <summary>The input columns plus the prediction columns this trainer's transformer adds; validates the label, feature and weight columns.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var task = ColumnChecks.CheckLabel(inputSchema, _options.LabelColumnName, Task, out var label);
+        ColumnChecks.CheckSequence(inputSchema, _options.FeatureColumnName, 1);
+        ColumnChecks.CheckWeight(inputSchema, _options.ExampleWeightColumnName);
+        var columns = inputSchema.ToDictionary(c => c.Name);
+        foreach (var c in PredictionColumns.Shape(task, label)) columns[c.Name] = c;
+        return new SchemaShape(columns.Values);
+    }
+}

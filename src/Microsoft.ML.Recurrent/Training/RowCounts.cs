@@ -1,0 +1,11 @@
+namespace Microsoft.ML.Recurrent;
+
+/// <summary>How many rows a training-data pass read, used and skipped (and why), for the log.</summary>
+internal sealed class RowCounts
+{
+    public int Rows, Used, MissingLabel, BadWeight, BadFeatures;
+
+    public string Describe(string what) =>
+        $"{what}: {Used} of {Rows} rows used" + (Rows == Used ? "." :
+        $" (skipped: {MissingLabel} missing label, {BadWeight} negative/NaN weight, {BadFeatures} non-finite features or length not a multiple of FeaturesPerStep).");
+}
