@@ -37,6 +37,25 @@ public sealed partial class SequenceDataset
         return data;
     }
 
+    /// <summary>
+    /// The same sequences and weights with regression targets: <paramref name="targetsPerSequence"/> finite values
+    /// per sequence, row after row (e.g. a dataset built with <see cref="SequenceDatasetBuilder"/> and labels 0).
+    /// </summary>
+    public SequenceDataset WithTargets(ReadOnlySpan<float> targets, int targetsPerSequence = 1)
+    {
+        if (targetsPerSequence < 1) throw new ArgumentOutOfRangeException(nameof(targetsPerSequence), targetsPerSequence, "Expected at least one target per sequence.");
+        if (targets.Length != (long)Count * targetsPerSequence)
+            throw new ArgumentException($"There are {targets.Length} targets for {Count} sequences × {targetsPerSequence}; expected one row each.", nameof(targets));
+        for (int i = 0; i < targets.Length; i++)
+            if (!float.IsFinite(targets[i]))
+                throw new ArgumentException($"Target {i % targetsPerSequence} of sequence {i / targetsPerSequence} is {targets[i]}; expected a finite number (drop rows with a missing target first).", nameof(targets));
+        var data = new SequenceDataset(Kind, FeaturesPerStep, Tokens, Features, _offsets, new int[Count], Weights)
+        {
+            Targets = targets.ToArray(), TargetCount = targetsPerSequence,
+        };
+        return data;
+    }
+
     private static (float[] Flat, int Width) CheckTargets(int count, IReadOnlyList<float[]> targets)
     {
         ArgumentNullException.ThrowIfNull(targets);

@@ -108,7 +108,7 @@ namespace Microsoft.ML.Recurrent.MLNetInternals
             if (r.ReadUInt32() != PayloadMagic) throw new InvalidDataException("Corrupt recurrent sequence classifier in the model file (bad magic).");
             var task = (SequenceClassificationTask)r.ReadByte();
             var kind = (SequenceColumnKind)r.ReadByte();
-            if (task is not (SequenceClassificationTask.Binary or SequenceClassificationTask.Multiclass) || !Enum.IsDefined(kind))
+            if (task is not (SequenceClassificationTask.Binary or SequenceClassificationTask.Multiclass or SequenceClassificationTask.Regression) || !Enum.IsDefined(kind))
                 throw new InvalidDataException($"Corrupt recurrent sequence classifier in the model file (task {task}, input {kind}).");
             string featureColumn = r.ReadString();
             int maxSteps = r.ReadInt32();

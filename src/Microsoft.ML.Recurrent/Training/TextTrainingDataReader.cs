@@ -21,18 +21,21 @@ internal static class TextTrainingDataReader
         var tokenTexts = new List<string>();
         var rows = new List<int[]>();
         var labels = new List<int>();
+        var targets = task == SequenceClassificationTask.Regression ? new List<float>() : null;
         var weights = weight is null ? null : new List<float>();
         using (var cursor = data.GetRowCursor(RowGetters.Active(label, features, weight)))
         {
-            var getLabel = RowGetters.Label(cursor, label, task);
+            var getTarget = targets is null ? null : RowGetters.Target(cursor, label);
+            var getLabel = getTarget is null ? RowGetters.Label(cursor, label, task) : () => 0;
             var getWeight = RowGetters.Weight(cursor, weight);
             var getTokens = cursor.GetGetter<VBuffer<ReadOnlyMemory<char>>>(features);
             VBuffer<ReadOnlyMemory<char>> buffer = default;
             while (cursor.MoveNext())
             {
                 if ((counts.Rows++ & 1023) == 0) checkAlive();
+                float target = getTarget?.Invoke() ?? 0;
                 int y = getLabel();
-                if (y < 0) { counts.MissingLabel++; continue; }
+                if (y < 0 || !float.IsFinite(target)) { counts.MissingLabel++; continue; }
                 float w = 1;
                 if (getWeight is not null && !((w = getWeight()) >= 0 && float.IsFinite(w))) { counts.BadWeight++; continue; }
                 getTokens(ref buffer);
@@ -55,6 +58,7 @@ internal static class TextTrainingDataReader
                 }
                 rows.Add(ids);
                 labels.Add(y);
+                targets?.Add(target);
                 weights?.Add(w);
                 counts.Used++;
             }
@@ -82,6 +86,7 @@ internal static class TextTrainingDataReader
             for (int t = 0; t < ids.Length; t++) ids[t] = finalId[ids[t]];
             builder.AddTokens(ids, labels[i], weights?[i] ?? 1f);
         }
-        return builder.Build();
+        var dataset = builder.Build();
+        return targets is null ? dataset : dataset.WithTargets(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(targets));
     }
 }
