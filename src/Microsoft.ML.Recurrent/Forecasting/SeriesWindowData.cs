@@ -20,9 +20,18 @@ public static class SeriesWindowData
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(windows);
         ArgumentNullException.ThrowIfNull(rows);
-        int size = windows.WindowSize * windows.FeaturesPerStep;
+        return catalog.LoadFromEnumerable(rows, CreateSchemaDefinition(windows));
+    }
+
+    /// <summary>
+    /// The schema of <see cref="SeriesWindow"/> rows with the fixed <c>Features</c> size of <paramref name="windows"/>: for
+    /// <c>LoadFromEnumerable</c> and for <c>CreatePredictionEngine&lt;SeriesWindow, TPrediction&gt;(model, inputSchemaDefinition: ...)</c>.
+    /// </summary>
+    public static SchemaDefinition CreateSchemaDefinition(SeriesWindows windows)
+    {
+        ArgumentNullException.ThrowIfNull(windows);
         var schema = SchemaDefinition.Create(typeof(SeriesWindow));
-        schema[nameof(SeriesWindow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, size);
-        return catalog.LoadFromEnumerable(rows, schema);
+        schema[nameof(SeriesWindow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, windows.WindowSize * windows.FeaturesPerStep);
+        return schema;
     }
 }
