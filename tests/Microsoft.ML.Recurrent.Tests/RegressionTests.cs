@@ -42,17 +42,18 @@ public class RegressionTests
     }
 
     [Fact]
-    public void A_GRU_regressor_forecasts_a_seasonal_series_and_Regression_Evaluate_reads_its_Score()
+    public void An_LSTM_regressor_forecasts_a_seasonal_series_and_Regression_Evaluate_reads_its_Score()
     {
         var (ml, train, test, rows) = Data();
         // Inputs around 100 would saturate the gates: normalise the window slots, as for any ML.NET learner.
-        var model = ml.Transforms.NormalizeMeanVariance("Features").Append(ml.Regression.Trainers.Gru(GruOptions())).Fit(train);
+        var options = Small.Options(new LstmSequenceClassifierTrainer.Options { FeaturesPerStep = 1 }, epochs: 20);
+        var model = ml.Transforms.NormalizeMeanVariance("Features").Append(ml.Regression.Trainers.Lstm(options)).Fit(train);
         var scored = model.Transform(test);
         Assert.Equal(NumberDataViewType.Single, scored.Schema["Score"].Type);
         var metrics = ml.Regression.Evaluate(scored);
         double persistence = rows.Average(r => Math.Abs(r.Features[^1] - r.Label));
         Assert.True(metrics.MeanAbsoluteError < 0.5 * persistence, $"MAE {metrics.MeanAbsoluteError:F3}, persistence {persistence:F3}");
-        Assert.True(metrics.RSquared > 0.8, $"R² {metrics.RSquared:F3}");
+        Assert.True(metrics.RSquared > 0.6, $"R² {metrics.RSquared:F3}");
         // The Score is in the label's units (the model learned the label standardised).
         Assert.InRange(TestUtil.Column(scored, "Score").Average(), 105f, 120f);
         Assert.NotNull(model.LastTransformer.Model.TargetStandardization);

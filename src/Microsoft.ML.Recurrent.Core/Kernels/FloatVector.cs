@@ -1,12 +1,15 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Microsoft.ML.Recurrent.Kernels;
 
 /// <summary>
 /// A SIMD vector of floats that the fused kernels are written against once and instantiated for AVX-512
-/// (<see cref="V512"/>) and 256-bit (<see cref="V256"/>) registers. .NET 10 keeps its own ISimdVector internal;
-/// the JIT specializes these generic bodies per struct, so the code is what a hand-written Vector512/Vector256 loop gives.
+/// (<see cref="V512"/>), 256-bit (<see cref="V256"/>) registers and one float (<see cref="V1"/>, the tail and the
+/// reference). .NET 10 keeps its own ISimdVector internal; the JIT specializes these generic bodies per struct, so the
+/// code is what a hand-written Vector512/Vector256 loop gives. Every operation is lane-wise and rounds each lane
+/// exactly as the one-float version does, so a unit's value never depends on the width that computed it.
 /// </summary>
 internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
 {
@@ -16,6 +19,10 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     static abstract TSelf Create(float value);
     static abstract TSelf Load(ref float source, nuint index);
     void Store(ref float destination, nuint index);
+    /// <summary>Lanes [index, index + Count) of a span whose length the kernel's entry point has checked (no bounds check here).</summary>
+    static abstract TSelf Load(ReadOnlySpan<float> source, nuint index);
+    /// <summary>Stores to lanes [index, index + Count) of a checked span.</summary>
+    void Store(Span<float> destination, nuint index);
     static abstract TSelf operator +(TSelf a, TSelf b);
     static abstract TSelf operator -(TSelf a, TSelf b);
     static abstract TSelf operator *(TSelf a, TSelf b);
@@ -47,6 +54,8 @@ internal readonly struct V256(Vector256<float> v) : IFloatVector<V256>
     public static V256 One => new(Vector256<float>.One);
     public static V256 Zero => new(Vector256<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Create(float value) => new(Vector256.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Load(ReadOnlySpan<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(Span<float> destination, nuint index) => Store(ref MemoryMarshal.GetReference(destination), index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Load(ref float source, nuint index) => new(Vector256.LoadUnsafe(ref source, index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float destination, nuint index) => _v.StoreUnsafe(ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 operator +(V256 a, V256 b) => new(a._v + b._v);
@@ -77,6 +86,8 @@ internal readonly struct V512(Vector512<float> v) : IFloatVector<V512>
     public static V512 One => new(Vector512<float>.One);
     public static V512 Zero => new(Vector512<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Create(float value) => new(Vector512.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Load(ReadOnlySpan<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(Span<float> destination, nuint index) => Store(ref MemoryMarshal.GetReference(destination), index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Load(ref float source, nuint index) => new(Vector512.LoadUnsafe(ref source, index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float destination, nuint index) => _v.StoreUnsafe(ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 operator +(V512 a, V512 b) => new(a._v + b._v);
@@ -97,4 +108,75 @@ internal readonly struct V512(Vector512<float> v) : IFloatVector<V512>
     public static V512 SelectNumber(V512 a, V512 ifTrue) => new(Vector512.ConditionalSelect(Vector512.Equals(a._v, a._v), ifTrue._v, a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512 HalfPowerOfTwo(V512 n) => new(((Vector512.ConvertToInt32Native(n._v) + Vector512.Create(126)) << 23).AsSingle());
+}
+
+/// <summary>
+/// One float: the tail lanes of every kernel and its reference. Each operation is the scalar instruction of the
+/// same IEEE operation the wide lanes use (fused multiply-add, native min/max, round-to-even, truncating
+/// float→int), so one-lane results equal wide-lane results bit for bit.
+/// </summary>
+internal readonly struct V1(float v) : IFloatVector<V1>
+{
+    private readonly float _v = v;
+    public float Value => _v;
+    public static int Count => 1;
+    public static V1 One => new(1f);
+    public static V1 Zero => new(0f);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Create(float value) => new(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Load(ReadOnlySpan<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(Span<float> destination, nuint index) => Store(ref MemoryMarshal.GetReference(destination), index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Load(ref float source, nuint index) => new(Unsafe.Add(ref source, index));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float destination, nuint index) => Unsafe.Add(ref destination, index) = _v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 operator +(V1 a, V1 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 operator -(V1 a, V1 b) => new(a._v - b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 operator *(V1 a, V1 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 operator /(V1 a, V1 b) => new(a._v / b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 operator -(V1 a) => new(-a._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Fma(V1 a, V1 b, V1 c) => new(MathF.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Abs(V1 a) => new(MathF.Abs(a._v));
+    // Native min/max (minss/maxss): the same operand choice for NaN and ±0 as the wide lanes' vminps/vmaxps.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V1 Min(V1 a, V1 b) => new(Vector128.MinNative(Vector128.CreateScalarUnsafe(a._v), Vector128.CreateScalarUnsafe(b._v)).ToScalar());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V1 Max(V1 a, V1 b) => new(Vector128.MaxNative(Vector128.CreateScalarUnsafe(a._v), Vector128.CreateScalarUnsafe(b._v)).ToScalar());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Round(V1 a) => new(MathF.Round(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Sqrt(V1 a) => new(MathF.Sqrt(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 CopySign(V1 value, V1 sign) => new(MathF.CopySign(value._v, sign._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 SelectLess(V1 a, V1 b, V1 ifTrue, V1 ifFalse) => a._v < b._v ? ifTrue : ifFalse;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 SelectNumber(V1 a, V1 ifTrue) => float.IsNaN(a._v) ? a : ifTrue;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V1 HalfPowerOfTwo(V1 n) => new(BitConverter.Int32BitsToSingle((Vector128.ConvertToInt32Native(Vector128.CreateScalarUnsafe(n._v)).ToScalar() + 126) << 23));
+}
+
+/// <summary>
+/// An element-wise operation over lanes [j, j + V.Count) of its buffers, written once for every width. Kernels are
+/// ref structs holding their buffers (checked once when built); <see cref="Lanes.Run"/> drives them.
+/// </summary>
+internal interface ILaneKernel
+{
+    void Run<V>(nuint j) where V : struct, IFloatVector<V>;
+}
+
+/// <summary>Which widths <see cref="Lanes.Run"/> may use: the widest the machine has (then narrower, then one float), or one float only (tests).</summary>
+internal enum LaneWidth { Widest, One }
+
+/// <summary>
+/// The one driver of every element-wise kernel (TensorPrimitives' shape: the operation once, widths and tails here):
+/// 512-bit blocks while 16 lanes remain, 256-bit blocks while 8 remain, then one float at a time.
+/// </summary>
+internal static class Lanes
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run<K>(ref K kernel, int count, LaneWidth width = LaneWidth.Widest) where K : ILaneKernel, allows ref struct
+    {
+        nuint j = 0, n = (nuint)count;
+        if (width == LaneWidth.Widest)
+        {
+            if (Vector512.IsHardwareAccelerated)
+                for (; j + (nuint)V512.Count <= n; j += (nuint)V512.Count) kernel.Run<V512>(j);
+            if (Vector256.IsHardwareAccelerated)
+                for (; j + (nuint)V256.Count <= n; j += (nuint)V256.Count) kernel.Run<V256>(j);
+        }
+        for (; j < n; j++) kernel.Run<V1>(j);
+    }
 }

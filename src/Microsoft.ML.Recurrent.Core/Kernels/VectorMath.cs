@@ -1,12 +1,13 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Microsoft.ML.Recurrent.Kernels;
 
 /// <summary>
-/// Element-wise activation math shared by the fused cell kernels: one SIMD form, generic over the register width
-/// (<see cref="IFloatVector{TSelf}"/>: AVX-512 or 256-bit, lane for lane the same arithmetic), and the scalar form
-/// used for tails and references.
+/// Element-wise activation math shared by the fused cell kernels, written once, generic over the width
+/// (<see cref="IFloatVector{TSelf}"/>: AVX-512, 256-bit or one float, lane for lane the same arithmetic, so a tail
+/// unit gets exactly the value a wide lane would give it).
 /// </summary>
 internal static class VectorMath
 {
@@ -59,17 +60,34 @@ internal static class VectorMath
         return V.SelectNumber(x, p * V.HalfPowerOfTwo(n) * V.Create(2f));
     }
 
-    // Fixed-width entry points, for tests and callers holding plain vectors.
+    // Fixed-width and one-float entry points, for tests and callers holding plain values.
     public static Vector256<float> Exp(Vector256<float> x) => Unsafe.BitCast<V256, Vector256<float>>(Exp(new V256(x)));
     public static Vector512<float> Exp(Vector512<float> x) => Unsafe.BitCast<V512, Vector512<float>>(Exp(new V512(x)));
     public static Vector256<float> Sigmoid(Vector256<float> x) => Unsafe.BitCast<V256, Vector256<float>>(Sigmoid(new V256(x)));
     public static Vector512<float> Sigmoid(Vector512<float> x) => Unsafe.BitCast<V512, Vector512<float>>(Sigmoid(new V512(x)));
     public static Vector256<float> Tanh(Vector256<float> x) => Unsafe.BitCast<V256, Vector256<float>>(Tanh(new V256(x)));
     public static Vector512<float> Tanh(Vector512<float> x) => Unsafe.BitCast<V512, Vector512<float>>(Tanh(new V512(x)));
+    public static float Exp(float x) => Exp(new V1(x)).Value;
+    public static float Sigmoid(float x) => Sigmoid(new V1(x)).Value;
+    public static float Tanh(float x) => Tanh(new V1(x)).Value;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Tanh(float x) => MathF.Tanh(x);
+    /// <summary>
+    /// Σ x² in double, in one fixed order (eight lanes, then the tail): unlike TensorPrimitives' reductions, which may
+    /// start at an aligned address, the result does not depend on where the span sits in memory.
+    /// </summary>
+    public static double SumOfSquares(ReadOnlySpan<float> x)
+    {
+        ref float r = ref MemoryMarshal.GetReference(x);
+        Vector256<double> a0 = Vector256<double>.Zero, a1 = Vector256<double>.Zero;
+        int i = 0;
+        for (; i + 8 <= x.Length; i += 8)
+        {
+            var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref r, (nuint)i));
+            a0 = Vector256.FusedMultiplyAdd(lo, lo, a0);
+            a1 = Vector256.FusedMultiplyAdd(hi, hi, a1);
+        }
+        double s = Vector256.Sum(a0 + a1);
+        for (; i < x.Length; i++) s += (double)x[i] * x[i];
+        return s;
+    }
 }

@@ -28,13 +28,13 @@ internal static class ClassifierHead
         {
             if (kind == ClassificationKind.Binary)
             {
-                float q = VectorMath.Sigmoid(logits[b]);
+                float q = Sigmoid(logits[b]);
                 probs[2 * b] = 1f - q;
                 probs[2 * b + 1] = q;
             }
             else
             {
-                TensorPrimitives.SoftMax(logits.Slice(b * classes, classes), probs.Slice(b * classes, classes));
+                SoftMax(logits.Slice(b * classes, classes), probs.Slice(b * classes, classes));
             }
         }
     }
@@ -54,7 +54,7 @@ internal static class ClassifierHead
                 float z = logits[b], y = labels[b];
                 // Stable BCE with logits: max(z,0) − z·y + log(1 + e^{−|z|}).
                 loss += scale * (MathF.Max(z, 0f) - z * y + MathF.Log(1f + MathF.Exp(-MathF.Abs(z))));
-                dlogits[b] = scale * (VectorMath.Sigmoid(z) - y);
+                dlogits[b] = scale * (Sigmoid(z) - y);
             }
             else
             {
@@ -80,5 +80,25 @@ internal static class ClassifierHead
         Sgemm.Multiply(true, false, logitCount, width, batch, dlogits, logitCount, p, width, dWeight, width, accumulate: true);
         for (int b = 0; b < batch; b++) TensorPrimitives.Add(dBias, dlogits.Slice(b * logitCount, logitCount), dBias);
         Sgemm.Multiply(false, false, batch, width, logitCount, dlogits, logitCount, weight, width, dp, width, accumulate: false);
+    }
+
+    /// <summary>σ of one logit (the head's scalar, MathF's exp; the cell kernels use <see cref="VectorMath"/>).</summary>
+    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
+
+    /// <summary>
+    /// Softmax with the largest logit subtracted first, so every exponent is ≤ 0 and the sum is ≥ 1: finite
+    /// probabilities for any finite logits (TensorPrimitives.SoftMax overflowed to NaN from a logit of ~88.7).
+    /// </summary>
+    private static void SoftMax(ReadOnlySpan<float> z, Span<float> p)
+    {
+        float max = z[0];
+        for (int c = 1; c < z.Length; c++) max = MathF.Max(max, z[c]);
+        double sum = 0;
+        for (int c = 0; c < z.Length; c++)
+        {
+            p[c] = MathF.Exp(z[c] - max);
+            sum += p[c];
+        }
+        for (int c = 0; c < z.Length; c++) p[c] = (float)(p[c] / sum);
     }
 }

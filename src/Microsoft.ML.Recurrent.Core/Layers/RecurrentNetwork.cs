@@ -32,11 +32,9 @@ internal sealed class Workspace
     public readonly DirectionBuffers[] Directions;
     public float[] Pooled = [], DPooled = [], Logits = [], DLogits = [], Probabilities = [];
     public int[] ArgMax = [], Active = [];
-    public readonly float[] Gradients;    // same layout as the parameters
 
-    public Workspace(ParameterLayout layout)
+    public Workspace(RecurrentArchitecture a)
     {
-        var a = layout.Architecture;
         X = new float[a.NumberOfLayers + 1][];
         DX = new float[a.NumberOfLayers + 1][];
         DropMask = new float[a.NumberOfLayers][];
@@ -44,7 +42,6 @@ internal sealed class Workspace
         for (int i = 0; i < a.NumberOfLayers; i++) DropMask[i] = [];
         Directions = new DirectionBuffers[a.NumberOfLayers * a.Directions];
         for (int i = 0; i < Directions.Length; i++) Directions[i] = new DirectionBuffers();
-        Gradients = new float[layout.Count];
     }
 
     public void Ensure(RecurrentArchitecture a, int batch, int steps, bool training)
@@ -166,23 +163,22 @@ internal sealed partial class RecurrentNetwork
 
     /// <summary>
     /// Backward pass after <see cref="Forward"/> with training = true: adds this shard's gradients to
-    /// ws.Gradients and returns its share of the batch loss. With <paramref name="inputGradient"/> the gradient of
+    /// <paramref name="grads"/> (the parameters' layout) and returns its share of the batch loss. With <paramref name="inputGradient"/> the gradient of
     /// the dense input [T, B, F] is left in ws.DX[0].
     /// </summary>
-    public double Backward(Workspace ws, in ShardInput input, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, float lossScale, bool inputGradient = false)
+    public double Backward(Workspace ws, in ShardInput input, Span<float> grads, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, float lossScale, bool inputGradient = false)
     {
         double loss = ClassifierHead.LossAndGradient(ws.Logits, labels, weights, lossScale, ws.DLogits, input.Batch, Architecture.Classification, Architecture.LogitCount);
-        BackwardFromHead(ws, input, inputGradient);
+        BackwardFromHead(ws, input, grads, inputGradient);
         return loss;
     }
 
     /// <summary>Backward from the head's output gradient ws.DLogits down to the input (the part every head shares).</summary>
-    private void BackwardFromHead(Workspace ws, in ShardInput input, bool inputGradient)
+    private void BackwardFromHead(Workspace ws, in ShardInput input, Span<float> grads, bool inputGradient)
     {
         var a = Architecture;
         int B = input.Batch, T = input.Steps, D = a.OutputSize, H = a.HiddenSize, gh = a.GateCount * H;
         var s = new SequenceShard(B, T, input.Lengths, ws.Active.AsSpan(0, T));
-        Span<float> grads = ws.Gradients;
 
         ClassifierHead.Backward(ws.Pooled, Parameters.AsSpan(Layout.HeadWeight, a.LogitCount * D), ws.DLogits,
             grads.Slice(Layout.HeadWeight, a.LogitCount * D), grads.Slice(Layout.HeadBias, a.LogitCount), ws.DPooled, B, D, a.LogitCount);

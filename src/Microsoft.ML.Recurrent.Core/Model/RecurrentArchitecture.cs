@@ -143,6 +143,12 @@ public sealed record RecurrentArchitecture
     internal const int MaxVocabulary = 1 << 24;
     internal const int MaxLayers = 64;
 
+    /// <summary>
+    /// Largest <see cref="HiddenSize"/>: an LSTM layer of 8192 already holds 268 M recurrent weights (1 GiB, plus
+    /// three times that for gradients and Adam moments) and its orthogonal initialisation costs ~3.5·H³ flops per gate.
+    /// </summary>
+    public const int MaxHiddenSize = 8192;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -162,7 +168,7 @@ public sealed record RecurrentArchitecture
         {
             Require(FeaturesPerStep is > 0 and <= MaxDimension, nameof(FeaturesPerStep), FeaturesPerStep, $"1..{MaxDimension}");
         }
-        Require(HiddenSize is > 0 and <= MaxDimension, nameof(HiddenSize), HiddenSize, $"1..{MaxDimension}");
+        Require(HiddenSize is > 0 and <= MaxHiddenSize, nameof(HiddenSize), HiddenSize, $"1..{MaxHiddenSize}");
         Require(NumberOfLayers is > 0 and <= MaxLayers, nameof(NumberOfLayers), NumberOfLayers, $"1..{MaxLayers}");
         Require(Dropout is >= 0f and < 1f, nameof(Dropout), Dropout, "0 <= p < 1");
         if (Classification == ClassificationKind.Regression)
@@ -174,7 +180,9 @@ public sealed record RecurrentArchitecture
         else Require(Classification == ClassificationKind.Multiclass ? NumberOfClasses is >= 2 and <= MaxDimension : NumberOfClasses == 2,
             nameof(NumberOfClasses), NumberOfClasses, Classification == ClassificationKind.Binary ? "2 for a binary head" : $"2..{MaxDimension}");
         long total = ParameterLayout.CountParameters(this);
-        Require(total <= int.MaxValue, "parameter count", total, "at most int.MaxValue floats");
+        if (total > int.MaxValue)
+            throw new ArgumentException($"RecurrentArchitecture has {total} parameters (HiddenSize {HiddenSize}, NumberOfLayers {NumberOfLayers}, " +
+                $"VocabularySize {VocabularySize} × EmbeddingSize {EmbeddingSize}); at most {int.MaxValue} are supported.", nameof(HiddenSize));
     }
 
     private static void Require<T>(bool ok, string name, T value, string expected)

@@ -35,6 +35,23 @@ public sealed partial class RecurrentModel
         return new RecurrentModel(architecture, parameters.ToArray(), metadata);
     }
 
+    /// <summary>
+    /// A model from a PyTorch <c>state_dict</c> saved as safetensors (e.g. <c>nn.Embedding</c> + <c>nn.LSTM</c> +
+    /// <c>nn.Linear</c>; docs/onnx.md shows the mapping). Tensors are found by name: <paramref name="names"/> maps one
+    /// of <see cref="Tensors"/>' names or module prefixes to the file's (<c>{ ["head"] = "fc" }</c>); otherwise the same
+    /// key or the one key ending in <c>"." + name</c> (<c>lstm.weight_ih_l0</c>). Shapes must match and every tensor
+    /// must be used. A damaged file gives <see cref="InvalidDataException"/>; a mismatch, <see cref="ArgumentException"/>.
+    /// </summary>
+    public static RecurrentModel FromSafetensors(string path, RecurrentArchitecture architecture, IReadOnlyDictionary<string, string>? names = null)
+    {
+        using var f = File.OpenRead(path);
+        return FromSafetensors(f, architecture, names);
+    }
+
+    /// <summary>A model from a safetensors stream (seekable); see <see cref="FromSafetensors(string, RecurrentArchitecture, IReadOnlyDictionary{string, string}?)"/>.</summary>
+    public static RecurrentModel FromSafetensors(Stream stream, RecurrentArchitecture architecture, IReadOnlyDictionary<string, string>? names = null)
+        => Import.SafetensorsImport.Read(stream, architecture, names);
+
     internal ParameterLayout Layout { get; }
 
     internal float[] RawParameters => _parameters;
@@ -91,6 +108,21 @@ public sealed partial class RecurrentModel
     {
         using var f = File.Create(path);
         Save(f);
+    }
+
+    /// <summary>
+    /// Writes the model as an ONNX graph (opset 17, standard LSTM/GRU/RNN operators) for ONNX Runtime and other ONNX
+    /// servers: inputs <c>tokens</c> int64 [batch, steps] (or <c>features</c> float [batch, steps, FeaturesPerStep])
+    /// and <c>lengths</c> int64 [batch]; outputs <c>probabilities</c> [batch, classes] and <c>logits</c>
+    /// [batch, LogitCount]. See docs/onnx.md.
+    /// </summary>
+    public void ExportOnnx(Stream stream) => Onnx.OnnxExport.Write(this, stream);
+
+    /// <summary>Writes the model as an ONNX file (see <see cref="ExportOnnx(Stream)"/>).</summary>
+    public void ExportOnnx(string path)
+    {
+        using var f = File.Create(path);
+        ExportOnnx(f);
     }
 
     /// <summary>Reads a model; a truncated, corrupted or hostile stream gives <see cref="InvalidDataException"/>.</summary>

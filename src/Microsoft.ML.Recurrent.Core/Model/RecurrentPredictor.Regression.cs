@@ -100,11 +100,12 @@ public sealed partial class RecurrentPredictor
     {
         int K = NumberOfOutputs;
         var s = _scratch.Value!;
+        Span<int> indices = stackalloc int[BatchSize];
         for (int start = 0; start < count; start += BatchSize)
         {
             int n = Math.Min(BatchSize, count - start);
-            for (int i = 0; i < n; i++) s.Indices[i] = start + i;
-            s.Batch.Pack(source, s.Indices.AsSpan(0, n), default);
+            for (int i = 0; i < n; i++) indices[i] = start + i;
+            s.Batch.Pack(source, indices[..n], default);
             _network.Forward(s.Workspace, s.Batch.Shard(0, n), training: false, 0);
             for (int r = 0; r < n; r++)
                 s.Workspace.Logits.AsSpan(r * K, K).CopyTo(values.Slice(s.Batch.Order[r] * K, K));

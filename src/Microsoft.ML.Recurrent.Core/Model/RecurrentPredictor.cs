@@ -20,16 +20,16 @@ public sealed partial class RecurrentPredictor
         _model = model;
         // The network only reads its parameters here, so every thread shares one.
         _network = new RecurrentNetwork(model.Layout, model.RawParameters);
-        _scratch = new ThreadLocal<Scratch>(() => new Scratch(model.Layout));
+        _scratch = new ThreadLocal<Scratch>(() => new Scratch(model.Architecture));
     }
 
-    private sealed class Scratch(ParameterLayout layout)
+    /// <summary>One predicting thread's scratch: activations only (no gradients), grown to the largest input seen.</summary>
+    private sealed class Scratch(RecurrentArchitecture architecture)
     {
-        public readonly Workspace Workspace = new(layout);
+        public readonly Workspace Workspace = new(architecture);
         public readonly int[] Length = new int[1];
         public readonly int[] Offset = new int[1];
         public readonly PackedBatch Batch = new();
-        public readonly int[] Indices = new int[BatchSize];
     }
 
     /// <summary>Number of probabilities each prediction writes.</summary>
@@ -110,11 +110,17 @@ public sealed partial class RecurrentPredictor
         int C = a.NumberOfClasses;
         var probs = new float[(long)data.Count * C];
         PredictMany(new DatasetSource(data), data.Count, probs, default);
+        return Score(data, probs, C);
+    }
+
+    /// <summary>Weighted mean loss and accuracy of class probabilities [N, C] against the dataset's labels (also the trainer's validation score).</summary>
+    internal static ModelEvaluation Score(SequenceDataset data, ReadOnlySpan<float> probs, int C)
+    {
         double loss = 0, weight = 0;
         int correct = 0;
         for (int i = 0; i < data.Count; i++)
         {
-            ReadOnlySpan<float> p = probs.AsSpan(i * C, C);
+            ReadOnlySpan<float> p = probs.Slice(i * C, C);
             int label = data.Labels[i];
             if (label >= C) throw new ArgumentException($"Label {label} of sequence {i} is outside the model's {C} classes.", nameof(data));
             int best = 0;
@@ -132,19 +138,27 @@ public sealed partial class RecurrentPredictor
         if (probabilities.Length < (long)count * C) throw new ArgumentException($"Expected room for {count} × {C} probabilities; got {probabilities.Length}.", nameof(probabilities));
         var s = _scratch.Value!;
         for (int start = 0; start < count; start += BatchSize)
+            ForwardChunk(_network, s.Workspace, s.Batch, source, start, Math.Min(BatchSize, count - start), probabilities, logits);
+    }
+
+    /// <summary>
+    /// Sequences [start, start+n) of <paramref name="source"/> packed (length-sorted) and run forward as one shard;
+    /// their probabilities (and, unless empty, logits) written back in source order.
+    /// </summary>
+    internal static void ForwardChunk<TSource>(RecurrentNetwork network, Workspace ws, PackedBatch batch, TSource source, int start, int n,
+        Span<float> probabilities, Span<float> logits) where TSource : ISequenceSource
+    {
+        var a = network.Architecture;
+        int C = a.NumberOfClasses, L = a.LogitCount;
+        Span<int> indices = stackalloc int[BatchSize];
+        for (int i = 0; i < n; i++) indices[i] = start + i;
+        batch.Pack(source, indices[..n], default);
+        network.Forward(ws, batch.Shard(0, n), training: false, 0);
+        for (int r = 0; r < n; r++)
         {
-            int n = Math.Min(BatchSize, count - start);
-            for (int i = 0; i < n; i++) s.Indices[i] = start + i;
-            s.Batch.Pack(source, s.Indices.AsSpan(0, n), default);
-            var input = s.Batch.Shard(0, n);
-            _network.Forward(s.Workspace, input, training: false, 0);
-            int L = LogitCount;
-            for (int r = 0; r < n; r++)
-            {
-                int row = s.Batch.Order[r];
-                s.Workspace.Probabilities.AsSpan(r * C, C).CopyTo(probabilities.Slice(row * C, C));
-                if (!logits.IsEmpty) s.Workspace.Logits.AsSpan(r * L, L).CopyTo(logits.Slice(row * L, L));
-            }
+            int row = batch.Order[r];
+            ws.Probabilities.AsSpan(r * C, C).CopyTo(probabilities.Slice(row * C, C));
+            if (!logits.IsEmpty) ws.Logits.AsSpan(r * L, L).CopyTo(logits.Slice(row * L, L));
         }
     }
 

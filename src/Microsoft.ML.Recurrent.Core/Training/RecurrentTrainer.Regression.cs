@@ -12,4 +12,11 @@ public static partial class RecurrentTrainer
         if (data.TargetCount != a.NumberOfOutputs)
             throw new ArgumentException($"The {name} set has {data.TargetCount} targets per sequence; the architecture has NumberOfOutputs = {a.NumberOfOutputs}.", name);
     }
+
+    /// <summary>The validation loss (the training loss, on standardised targets) of the live parameters, for early stopping.</summary>
+    private static ModelEvaluation EvaluateRegression(RecurrentArchitecture a, TrainingOptions o, float[] parameters, TargetStandardization targets, SequenceDataset validation)
+    {
+        var e = new RecurrentModel(a, parameters, targetStandardization: targets).EvaluateRegression(validation, o.RegressionLoss, o.HuberDelta);
+        return new ModelEvaluation(e.Loss, double.NaN, e.Count);
+    }
 }

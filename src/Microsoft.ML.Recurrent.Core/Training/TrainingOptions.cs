@@ -64,6 +64,19 @@ public sealed record TrainingOptions
     /// <summary>Initial LSTM forget-gate bias (in <c>bias_ih</c>); 1 as in Keras' <c>unit_forget_bias</c>.</summary>
     public float ForgetGateBias { get; init; } = 1f;
 
+    /// <summary>
+    /// GRU: chrono initialisation (Tallec &amp; Ollivier 2018) of the update-gate bias over time scales up to this many
+    /// steps; 0 starts the bias at zero (PyTorch's start). Each unit's bias (gate z in <c>bias_ih</c>) is ln(u) with u
+    /// uniform in [1, T − 1]; as <c>h' = (1 − z)∘n + z∘h</c> and σ(ln u) = u / (1 + u), the units start keeping their
+    /// state with time constants 1 + u spread over 2..T steps. With a zero bias the state halves every step and the
+    /// gradient from a label 150 steps on is gone before training can learn to hold it: with default learning rate a GRU
+    /// stays at chance on such a task. The default, 256, is the default maximum token-sequence length of the ML.NET
+    /// trainers; the LSTM's counterpart is <see cref="ForgetGateBias"/>. Ignored by other cells.
+    /// </summary>
+    public int UpdateGateTimescale { get; init; } = DefaultUpdateGateTimescale;
+
+    internal const int DefaultUpdateGateTimescale = 256;
+
     /// <summary>Group sequences of similar length into batches, so little compute goes to padding.</summary>
     public bool BucketByLength { get; init; } = true;
 
@@ -111,6 +124,8 @@ public sealed record TrainingOptions
         Require(NumberOfThreads is null or > 0, nameof(NumberOfThreads), NumberOfThreads, "null or > 0");
         Require(Enum.IsDefined(RegressionLoss), nameof(RegressionLoss), RegressionLoss, "a RegressionLoss value");
         Require(HuberDelta > 0 && float.IsFinite(HuberDelta), nameof(HuberDelta), HuberDelta, "a finite value > 0");
+        Require(float.IsFinite(ForgetGateBias), nameof(ForgetGateBias), ForgetGateBias, "a finite value");
+        Require(UpdateGateTimescale is 0 or (>= 2 and <= 1 << 24), nameof(UpdateGateTimescale), UpdateGateTimescale, "0 (zero bias) or 2..16777216 steps");
         Require(ProgressInterval > 0, nameof(ProgressInterval), ProgressInterval, "> 0");
         if (ClassWeights is not null)
             for (int i = 0; i < ClassWeights.Count; i++)

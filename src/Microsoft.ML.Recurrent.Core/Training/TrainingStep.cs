@@ -1,27 +1,41 @@
+using System.Numerics.Tensors;
+using Microsoft.ML.Recurrent.Kernels;
 using Microsoft.ML.Recurrent.Layers;
 
 namespace Microsoft.ML.Recurrent.Training;
 
 /// <summary>
-/// One optimizer step over a mini-batch, with everything it needs allocated once: the batch is dealt into one
-/// length-balanced shard per thread, every shard runs forward and backward in its own workspace, then the shard
-/// gradients are summed, clipped and applied range by range. For a fixed thread count the order of every sum is
-/// fixed, so a seed gives bit-identical weights.
+/// One optimizer step over a mini-batch, with everything it needs allocated once. The batch is cut into a fixed
+/// number of length-balanced work items (<see cref="WorkItems"/>: it depends on the batch size only); each item runs
+/// forward and backward in its own workspace into its own gradient vector. The item gradients are then summed in
+/// item order, clipped and applied over fixed parameter chunks. The pool's threads only choose which item or chunk
+/// they run, so a seed gives bit-identical weights whatever <see cref="TrainingOptions.NumberOfThreads"/> is.
 /// </summary>
 internal sealed class TrainingStep : IDisposable
 {
+    /// <summary>Rows a work item aims at: enough for the step GEMMs' 8-row panels, few enough that a batch of 32 splits in two.</summary>
+    public const int RowsPerItem = 16;
+
+    /// <summary>Most items per batch (each holds a gradient vector the size of the model).</summary>
+    public const int MaxItems = 16;
+
+    /// <summary>Work items of a batch of <paramref name="rows"/> sequences.</summary>
+    public static int WorkItems(int rows) => Math.Clamp((rows + RowsPerItem - 1) / RowsPerItem, 1, MaxItems);
+
     private readonly TrainingOptions _o;
     private readonly SequenceDataset _train;
     private readonly WorkerPool _pool;
-    private readonly Workspace[] _workspaces;
-    private readonly double[] _shardLoss;
-    private readonly float[] _gradient;
+    private readonly Workspace[] _workspaces;   // [max(items, workers)]: item i's activations in training, worker w's in validation
+    private readonly float[][] _gradients;      // [items][parameters]
+    private readonly double[] _itemLoss;
+    private readonly float[] _gradient;         // the summed gradient
+    private readonly int _chunk, _chunks;       // fixed parameter chunks of the sum and update
+    private readonly double[] _chunkSquares;
     private readonly float[] _classWeights;
     private readonly Optimizer _optimizer;
     private readonly PackedBatch _batch = new();
     private readonly RegressionTargets? _targets;   // regression heads: the batch's standardised targets
-    private readonly Action<int> _shardBody, _sumBody, _updateBody;
-    private readonly double[] _partialSquares;
+    private readonly Action<int, int> _itemBody, _sumBody, _updateBody, _scoreBody;
     private float _lossScale, _clipScale, _lr;
     private ulong _dropoutSeed;
 
@@ -30,86 +44,114 @@ internal sealed class TrainingStep : IDisposable
         _o = o; _train = train;
         if (a.Classification == ClassificationKind.Regression) _targets = new RegressionTargets(train, standardization!);
         var layout = new ParameterLayout(a);
-        Network = new RecurrentNetwork(layout, Initializer.Create(layout, o.Seed, o.ForgetGateBias));
+        Network = new RecurrentNetwork(layout, Initializer.Create(layout, o));
         int threads = Math.Max(1, o.NumberOfThreads ?? Environment.ProcessorCount);
+        int items = WorkItems(o.BatchSize);
         _pool = new WorkerPool(threads);
-        _workspaces = new Workspace[threads];
-        for (int i = 0; i < threads; i++) _workspaces[i] = new Workspace(layout);
-        _shardLoss = new double[threads];
+        _workspaces = new Workspace[Math.Max(items, threads)];
+        for (int i = 0; i < _workspaces.Length; i++) _workspaces[i] = new Workspace(a);
+        _gradients = new float[items][];
+        for (int i = 0; i < items; i++) _gradients[i] = new float[layout.Count];
+        _itemLoss = new double[items];
         _gradient = new float[layout.Count];
+        _chunk = Math.Max(4096, (layout.Count / 64 + 63) & ~63);
+        _chunks = (layout.Count + _chunk - 1) / _chunk;
+        _chunkSquares = new double[_chunks];
         _classWeights = o.ClassWeights?.ToArray() ?? [];
         _optimizer = new Optimizer(o, layout.Count);
-        _partialSquares = new double[threads];
+        _scoring = new PackedBatch[threads];
+        for (int i = 0; i < threads; i++) _scoring[i] = new PackedBatch();
         // One delegate each for the whole run: the step loop allocates nothing.
-        _shardBody = RunShard;
-        _sumBody = SumRange;
-        _updateBody = UpdateRange;
+        _itemBody = RunItem;
+        _sumBody = SumChunk;
+        _updateBody = UpdateChunk;
+        _scoreBody = ScoreChunk;
     }
 
     /// <summary>The network being trained (its parameters change with every step).</summary>
     public RecurrentNetwork Network { get; }
 
-/// <summary>One optimizer step on the sequences <paramref name="indices"/>; returns the batch loss.</summary>
-public double Run(ReadOnlySpan<int> indices, float lr, long step)
+    /// <summary>One optimizer step on the sequences <paramref name="indices"/>; returns the batch loss.</summary>
+    public double Run(ReadOnlySpan<int> indices, float lr, long step)
     {
-        _batch.Pack(_train, indices, _classWeights, _pool.Size);
+        _batch.Pack(_train, indices, _classWeights, WorkItems(indices.Length));
         _targets?.Gather(_batch);
         float total = _batch.TotalWeight();
         if (total <= 0) return 0;  // every row has weight 0: nothing to learn from
         _lossScale = 1f / total;
         _dropoutSeed = SplitMix64.Hash(((ulong)(uint)_o.Seed << 32) ^ (ulong)step);
-        _pool.Run(_batch.Shards, _shardBody);
+        _pool.Run(_batch.Shards, _itemBody);
         double loss = 0;
-        for (int s = 0; s < _batch.Shards; s++) loss += _shardLoss[s];
+        for (int s = 0; s < _batch.Shards; s++) loss += _itemLoss[s];
 
-        // The tail of the step touches every parameter (the embedding too), so it is split into one fixed
-        // range per thread: sum the shard gradients, then clip and update. Ranges depend only on the thread
-        // count, and each element is summed over shards in shard order: results stay reproducible.
-        _pool.Run(_pool.Size, _sumBody);
+        // The tail of the step touches every parameter (the embedding too), so it runs over fixed chunks: sum the
+        // item gradients (each element in item order), then clip and update. Chunk squares are added in chunk order.
+        _pool.Run(_chunks, _sumBody);
         double squares = 0;
-        for (int c = 0; c < _pool.Size; c++) squares += _partialSquares[c];
+        for (int c = 0; c < _chunks; c++) squares += _chunkSquares[c];
         _clipScale = Optimizer.ClipScale(squares, _o.GradientClipNorm);
         _lr = lr;
         _optimizer.BeginStep();
-        _pool.Run(_pool.Size, _updateBody);
+        _pool.Run(_chunks, _updateBody);
         Network.RefreshDerived();
         return loss;
     }
 
-    /// <summary>Range c of the flat parameter vector: 64-aligned, so SIMD bodies and tails fall the same way for any thread count.</summary>
-    private (int Start, int Length) Range(int c)
+    private (int Start, int Length) Chunk(int c)
     {
-        int n = _gradient.Length, size = (n / _pool.Size + 63) & ~63;
-        int start = Math.Min(n, c * size);
-        return (start, c == _pool.Size - 1 ? n - start : Math.Min(size, n - start));
+        int start = c * _chunk;
+        return (start, Math.Min(_chunk, _gradient.Length - start));
     }
 
-    private void SumRange(int c)
+    private void SumChunk(int c, int worker)
     {
-        var (start, length) = Range(c);
+        var (start, length) = Chunk(c);
         Span<float> g = _gradient.AsSpan(start, length);
-        _workspaces[0].Gradients.AsSpan(start, length).CopyTo(g);
-        for (int s = 1; s < _batch.Shards; s++) System.Numerics.Tensors.TensorPrimitives.Add(g, _workspaces[s].Gradients.AsSpan(start, length), g);
-        _partialSquares[c] = System.Numerics.Tensors.TensorPrimitives.SumOfSquares(g);
+        _gradients[0].AsSpan(start, length).CopyTo(g);
+        for (int s = 1; s < _batch.Shards; s++) TensorPrimitives.Add(g, _gradients[s].AsSpan(start, length), g);
+        _chunkSquares[c] = VectorMath.SumOfSquares(g);
     }
 
-    private void UpdateRange(int c)
+    private void UpdateChunk(int c, int worker)
     {
-        var (start, length) = Range(c);
-        if (_clipScale != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(_gradient.AsSpan(start, length), _clipScale, _gradient.AsSpan(start, length));
+        var (start, length) = Chunk(c);
+        if (_clipScale != 1f) TensorPrimitives.Multiply(_gradient.AsSpan(start, length), _clipScale, _gradient.AsSpan(start, length));
         _optimizer.UpdateRange(Network.Parameters, _gradient, _lr, start, length);
     }
 
-    private void RunShard(int s)
+    private void RunItem(int s, int worker)
     {
         var ws = _workspaces[s];
-        Array.Clear(ws.Gradients);
+        float[] gradients = _gradients[s];
+        Array.Clear(gradients);
         var input = _batch.Shard(s);
         int start = _batch.ShardStart[s], count = _batch.ShardCount[s];
         Network.Forward(ws, input, training: true, SplitMix64.Hash(_dropoutSeed + (ulong)s * 0x9E3779B9UL));
-        _shardLoss[s] = _targets is { } t
-            ? Network.BackwardRegression(ws, input, t.Rows(start, count), _batch.Weights.AsSpan(start, count), _lossScale, _o.RegressionLoss, _o.HuberDelta)
-            : Network.Backward(ws, input, _batch.Labels.AsSpan(start, count), _batch.Weights.AsSpan(start, count), _lossScale);
+        _itemLoss[s] = _targets is { } t
+            ? Network.BackwardRegression(ws, input, gradients, t.Rows(start, count), _batch.Weights.AsSpan(start, count), _lossScale, _o.RegressionLoss, _o.HuberDelta)
+            : Network.Backward(ws, input, gradients, _batch.Labels.AsSpan(start, count), _batch.Weights.AsSpan(start, count), _lossScale);
+    }
+
+    // Validation: forward only, chunks of RecurrentPredictor.BatchSize sequences on the pool, each worker in its own workspace.
+    private readonly PackedBatch[] _scoring;
+    private SequenceDataset? _scored;
+    private float[] _probabilities = [];
+
+    /// <summary>Loss and accuracy of the current parameters on <paramref name="data"/>; equal to <see cref="RecurrentModel.Evaluate"/> of the same weights.</summary>
+    public ModelEvaluation Evaluate(SequenceDataset data)
+    {
+        int C = Network.Architecture.NumberOfClasses;
+        if (_probabilities.Length < (long)data.Count * C) _probabilities = new float[(long)data.Count * C];
+        _scored = data;
+        _pool.Run((data.Count + RecurrentPredictor.BatchSize - 1) / RecurrentPredictor.BatchSize, _scoreBody);
+        _scored = null;
+        return RecurrentPredictor.Score(data, _probabilities, C);
+    }
+
+    private void ScoreChunk(int item, int worker)
+    {
+        int start = item * RecurrentPredictor.BatchSize, n = Math.Min(RecurrentPredictor.BatchSize, _scored!.Count - start);
+        RecurrentPredictor.ForwardChunk(Network, _workspaces[worker], _scoring[worker], new DatasetSource(_scored), start, n, _probabilities, default);
     }
 
     public void Dispose() => _pool.Dispose();

@@ -1,17 +1,18 @@
 namespace Microsoft.ML.Recurrent.Training;
 
 /// <summary>
-/// A fixed set of worker threads that run <c>body(i)</c> for i in [0, count) and wait for all of them.
-/// Unlike Parallel.For it allocates nothing per call, and work item i always goes to the same thread,
-/// so per-thread workspaces stay warm. The calling thread runs item 0.
+/// A fixed set of worker threads that run <c>body(item, worker)</c> for every item in [0, items) and wait for all of
+/// them. Item i always runs on worker i mod Size (the calling thread is worker 0), so per-worker scratch stays warm.
+/// Unlike Parallel.For it allocates nothing per call. Threads only choose where an item runs: every item writes its
+/// own outputs, and callers combine them in item order, so results never depend on the number of workers.
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _start;
     private readonly CountdownEvent _done = new(1);
-    private Action<int>? _body;
-    private int _count;
+    private Action<int, int>? _body;
+    private int _items;
     private Exception? _error;
     private volatile bool _stopping;
 
@@ -22,42 +23,43 @@ internal sealed class WorkerPool : IDisposable
         _start = new SemaphoreSlim[Size - 1];
         for (int i = 0; i < _threads.Length; i++)
         {
-            int index = i + 1;
+            int worker = i + 1;
             _start[i] = new SemaphoreSlim(0);
-            _threads[i] = new Thread(() => Loop(index)) { IsBackground = true, Name = $"Recurrent worker {index}" };
+            _threads[i] = new Thread(() => Loop(worker)) { IsBackground = true, Name = $"Recurrent worker {worker}" };
             _threads[i].Start();
         }
     }
 
     public int Size { get; }
 
-    public void Run(int count, Action<int> body)
+    public void Run(int items, Action<int, int> body)
     {
-        if (count > Size) throw new ArgumentOutOfRangeException(nameof(count), count, $"At most {Size} work items.");
-        _body = body; _count = count; _error = null;
-        _done.Reset(count);
-        for (int i = 1; i < count; i++) _start[i - 1].Release();
+        if (items <= 0) return;
+        int workers = Math.Min(Size, items);
+        _body = body; _items = items; _error = null;
+        _done.Reset(workers);
+        for (int w = 1; w < workers; w++) _start[w - 1].Release();
         Execute(0);
         _done.Wait();
         _body = null;
         if (_error is { } e) throw new AggregateException(e);
     }
 
-    private void Loop(int index)
+    private void Loop(int worker)
     {
         while (true)
         {
-            _start[index - 1].Wait();
+            _start[worker - 1].Wait();
             if (_stopping) return;
-            Execute(index);
+            Execute(worker);
         }
     }
 
-    private void Execute(int index)
+    private void Execute(int worker)
     {
         try
         {
-            if (index < _count) _body!(index);
+            for (int item = worker; item < _items; item += Size) _body!(item, worker);
         }
         catch (Exception e)
         {

@@ -42,7 +42,7 @@ internal static class ColumnChecks
     /// <summary>The same checks on a <see cref="SchemaShape"/> (pipeline validation before fitting).</summary>
     public static SequenceColumnKind CheckSequence(SchemaShape shape, string name, int featuresPerStep)
     {
-        if (!shape.TryFindColumn(name, out var column))
+        if (!ShapeColumns.TryFind(shape, name, out var column))
             throw new ArgumentOutOfRangeException("inputSchema", $"Feature column '{name}' was not found in the input schema.");
         string typeName = column.Kind == SchemaShape.Column.VectorKind.Scalar ? $"{column.ItemType}" : $"{column.Kind}<{column.ItemType}>";
         SequenceColumnKind? kind = column.Kind == SchemaShape.Column.VectorKind.Scalar ? null
@@ -88,7 +88,7 @@ internal static class ColumnChecks
 
     public static SequenceClassificationTask CheckLabel(SchemaShape shape, string name, SequenceClassificationTask task, out SchemaShape.Column column)
     {
-        if (!shape.TryFindColumn(name, out column))
+        if (!ShapeColumns.TryFind(shape, name, out column))
             throw new ArgumentOutOfRangeException("inputSchema", $"Label column '{name}' was not found in the input schema.");
         bool scalar = column.Kind == SchemaShape.Column.VectorKind.Scalar;
         bool isBool = scalar && column.ItemType is BooleanDataViewType;
@@ -123,7 +123,7 @@ internal static class ColumnChecks
     public static void CheckWeight(SchemaShape shape, string? name)
     {
         if (name is null) return;
-        if (!shape.TryFindColumn(name, out var column))
+        if (!ShapeColumns.TryFind(shape, name, out var column))
             throw new ArgumentOutOfRangeException("inputSchema", $"Example weight column '{name}' was not found in the input schema.");
         if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.IsKey || column.ItemType != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException("inputSchema", $"Example weight column '{name}' has type {column.ItemType}; expected Single.");

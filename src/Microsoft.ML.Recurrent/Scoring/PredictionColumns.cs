@@ -70,7 +70,7 @@ internal static class PredictionColumns
         }
         var score = Common();
         var predicted = Common();
-        if (label.Annotations.TryFindColumn(AnnotationNames.KeyValues, out var kv) && kv.Kind == SchemaShape.Column.VectorKind.Vector)
+        if (ShapeColumns.TryFind(label.Annotations, AnnotationNames.KeyValues, out var kv) && kv.Kind == SchemaShape.Column.VectorKind.Vector)
         {
             score.Add(Meta(AnnotationNames.SlotNames, text, vector: true));
             predicted.Add(Meta(AnnotationNames.KeyValues, text, vector: true));

@@ -57,11 +57,11 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
         var (train, encoder) = ReadTrainingData(trainData, columns, monitor, ch);
         var validation = validationData is null ? null : ReadValidationData(validationData, columns, encoder, monitor, ch);
         var (architecture, training) = Configure(BuildArchitecture(columns, encoder), BuildTrainingOptions(validation is not null));
-        ch.Info($"Training a {(architecture.Bidirectional ? "bidirectional " : "")}{architecture.Cell} ({architecture.NumberOfLayers} × {architecture.HiddenSize}) " +
+        ch.Info(MessageSensitivity.None, $"Training a {(architecture.Bidirectional ? "bidirectional " : "")}{architecture.Cell} ({architecture.NumberOfLayers} × {architecture.HiddenSize}) " +
             $"{columns.Task.ToString().ToLowerInvariant()} classifier on {train.Count} sequences for {training.Epochs} epochs (seed {training.Seed}).");
         var result = RunEngine(architecture, training, train, validation, monitor, ch);
         if (validation is not null && training.EarlyStoppingPatience > 0)
-            ch.Info($"Keeping the weights of epoch {result.BestEpoch} (lowest validation loss).");
+            ch.Info(MessageSensitivity.None, $"Keeping the weights of epoch {result.BestEpoch} (lowest validation loss).");
         var model = result.Model.WithMetadata(ModelMetadata.Describe(columns.Task, columns.Kind, _options.FeatureColumnName, encoder, columns.ClassNames));
         return new RecurrentSequenceClassificationTransformer(_env, model, encoder, columns.Task, _options.FeatureColumnName, columns.ClassNames, result.History);
     }
@@ -110,11 +110,11 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
                 : SequenceEncoder.ForFloats(c.FeaturesPerStep, c.MaxSteps);
             train = TrainingDataReader.Read(data, c.Label, c.Features, c.Weight, c.Task, encoder, monitor.ThrowIfCanceled, out counts);
         }
-        ch.Info(counts.Describe("Training data"));
-        if (counts.Rows != counts.Used) ch.Warning(counts.Describe("Training data"));
+        ch.Info(MessageSensitivity.None, counts.Describe("Training data"));
+        if (counts.Rows != counts.Used) ch.Warning(MessageSensitivity.None, counts.Describe("Training data"));
         if (train.Count == 0) throw new InvalidOperationException($"No usable training rows: {counts.Describe("training data")}");
         if (c.Kind == SequenceColumnKind.Text)
-            ch.Info($"Vocabulary: {encoder.VocabularySize - 2} tokens seen at least {o.MinimumTokenCount} times (ids 2..), plus padding (0) and '{o.UnknownToken}' (1).");
+            ch.Info(MessageSensitivity.None, $"Vocabulary: {encoder.VocabularySize - 2} tokens seen at least {o.MinimumTokenCount} times (ids 2..), plus padding (0) and '{o.UnknownToken}' (1).");
         return (train, encoder);
     }
 
@@ -127,7 +127,7 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
         var features = ColumnChecks.CheckSequence(schema, o.FeatureColumnName, c.Kind, Math.Max(1, c.FeaturesPerStep), out _);
         var weight = ColumnChecks.CheckWeight(schema, o.ExampleWeightColumnName);
         var validation = TrainingDataReader.Read(data, label, features, weight, c.Task, encoder, monitor.ThrowIfCanceled, out var counts);
-        ch.Info(counts.Describe("Validation data"));
+        ch.Info(MessageSensitivity.None, counts.Describe("Validation data"));
         return validation.Count == 0 ? null : validation;
     }
 
@@ -187,7 +187,7 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
         }
         catch (OperationCanceledException) when (monitor.IsCancellationRequested)
         {
-            ch.Info("Training canceled.");
+            ch.Info(MessageSensitivity.None, "Training canceled.");
             throw new OperationCanceledException("Operation was canceled.");
         }
     }
@@ -199,10 +199,10 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
         int root = (int)Math.Round(Math.Sqrt(size));
         if (size > 1 && root * root == size)
         {
-            ch.Info($"FeaturesPerStep not set: reading the {size} values of '{column.Name}' as an image, {root} steps of {root} values (row by row). Set FeaturesPerStep to choose.");
+            ch.Info(MessageSensitivity.None, $"FeaturesPerStep not set: reading the {size} values of '{column.Name}' as an image, {root} steps of {root} values (row by row). Set FeaturesPerStep to choose.");
             return root;
         }
-        ch.Info($"FeaturesPerStep not set: reading '{column.Name}' as one value per step. Set FeaturesPerStep to choose.");
+        ch.Info(MessageSensitivity.None, $"FeaturesPerStep not set: reading '{column.Name}' as one value per step. Set FeaturesPerStep to choose.");
         return 1;
     }
 

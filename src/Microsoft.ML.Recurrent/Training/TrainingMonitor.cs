@@ -39,10 +39,10 @@ internal sealed class TrainingMonitor : IProgress<TrainingProgress>, IDisposable
         if (p.EpochCompleted)
         {
             string validation = p.ValidationLoss is { } vl ? $", validation loss {vl:F4}, validation accuracy {p.ValidationAccuracy:P2}" : "";
-            _ch.Info($"Epoch {p.Epoch}/{p.Epochs}: training loss {p.Loss:F4}{validation} ({p.SequencesPerSecond:F0} sequences/s).");
+            _ch.Info(MessageSensitivity.None, $"Epoch {p.Epoch}/{p.Epochs}: training loss {p.Loss:F4}{validation} ({p.SequencesPerSecond:F0} sequences/s).");
         }
         else
-            _ch.Trace($"Epoch {p.Epoch}/{p.Epochs}, step {p.Step}/{p.TotalSteps}: loss {p.Loss:F4}, learning rate {p.LearningRate:G3}.");
+            _ch.Trace(MessageSensitivity.None, $"Epoch {p.Epoch}/{p.Epochs}, step {p.Step}/{p.TotalSteps}: loss {p.Loss:F4}, learning rate {p.LearningRate:G3}.");
     }
 
     private void PollCancellation()

@@ -68,17 +68,18 @@ public class GradientCheckTests
         var net = new RecurrentNetwork(layout, p);
         var batch = new PackedBatch();
         batch.Pack(data, Enumerable.Range(0, B).ToArray(), default);
-        var ws = new Workspace(layout);
+        var ws = new Workspace(layout.Architecture);
+        var gradients = new float[layout.Count];
         var shard = batch.Shard(0, B);
         net.Forward(ws, shard, training: true, 0);
         var engineLogits = ws.Logits.AsSpan(0, B * a.LogitCount).ToArray();
         if (regression)
         {
             float[] sorted = Enumerable.Range(0, B).SelectMany(r => targetRows[batch.Order[r]]).ToArray();
-            net.BackwardRegression(ws, shard, sorted, batch.Weights.AsSpan(0, B), 1f / batch.TotalWeight(), loss, huberDelta);
+            net.BackwardRegression(ws, shard, gradients, sorted, batch.Weights.AsSpan(0, B), 1f / batch.TotalWeight(), loss, huberDelta);
         }
-        else net.Backward(ws, shard, batch.Labels.AsSpan(0, B), batch.Weights.AsSpan(0, B), 1f / batch.TotalWeight());
-        float[] analytic = ws.Gradients.ToArray();
+        else net.Backward(ws, shard, gradients, batch.Labels.AsSpan(0, B), batch.Weights.AsSpan(0, B), 1f / batch.TotalWeight());
+        float[] analytic = gradients;
 
         var reference = new ReferenceNetwork(a, layout);
         double[] pd = p.Select(v => (double)v).ToArray();

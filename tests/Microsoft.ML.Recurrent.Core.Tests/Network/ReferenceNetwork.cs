@@ -135,49 +135,71 @@ internal sealed class ReferenceNetwork(RecurrentArchitecture a, ParameterLayout 
         switch (a.Cell)
         {
             case RecurrentCellType.Rnn:
-                for (int j = 0; j < H; j++)
-                {
-                    double v = gi[j] + gh[j];
-                    hNew[j] = a.RnnActivation == RnnActivation.Relu ? Math.Max(0, v) : Math.Tanh(v);
-                }
+                for (int j = 0; j < H; j++) hNew[j] = ReferenceCells.Rnn(gi[j] + gh[j], a.RnnActivation == RnnActivation.Relu);
                 break;
             case RecurrentCellType.Lstm:
                 for (int j = 0; j < H; j++)
                 {
-                    double pi = a.Peephole ? p[o.Peephole + j] * c[j] : 0, pf = a.Peephole ? p[o.Peephole + H + j] * c[j] : 0;
-                    double i = Sigmoid(gi[j] + gh[j] + pi);
-                    double f = Sigmoid(gi[H + j] + gh[H + j] + pf);
-                    double g = Math.Tanh(gi[2 * H + j] + gh[2 * H + j]);
-                    cNew[j] = f * c[j] + i * g;
-                    double po = a.Peephole ? p[o.Peephole + 2 * H + j] * cNew[j] : 0;
-                    double og = Sigmoid(gi[3 * H + j] + gh[3 * H + j] + po);
-                    hNew[j] = og * Math.Tanh(cNew[j]);
+                    double pi = a.Peephole ? p[o.Peephole + j] : 0, pf = a.Peephole ? p[o.Peephole + H + j] : 0, po = a.Peephole ? p[o.Peephole + 2 * H + j] : 0;
+                    var u = ReferenceCells.Lstm(gi[j] + gh[j], gi[H + j] + gh[H + j], gi[2 * H + j] + gh[2 * H + j], gi[3 * H + j] + gh[3 * H + j], c[j], pi, pf, po);
+                    cNew[j] = u.C;
+                    hNew[j] = u.H;
                 }
                 break;
             default:
+                // Reset-before needs every unit's r first: W_hn (r∘h) mixes units.
                 var r = new double[H];
-                var z = new double[H];
+                for (int j = 0; j < H; j++) r[j] = Sigmoid(gi[j] + gh[j]);
                 for (int j = 0; j < H; j++)
                 {
-                    r[j] = Sigmoid(gi[j] + gh[j]);
-                    z[j] = Sigmoid(gi[H + j] + gh[H + j]);
-                }
-                for (int j = 0; j < H; j++)
-                {
-                    double hn;
-                    if (a.GruReset == GruResetMode.AfterRecurrentProduct) hn = r[j] * gh[2 * H + j];
+                    double ar = gi[j] + gh[j], az = gi[H + j] + gh[H + j], an = gi[2 * H + j];
+                    if (a.GruReset == GruResetMode.AfterRecurrentProduct)
+                    {
+                        double hn = gh[2 * H + j];
+                        hNew[j] = ReferenceCells.Gru(ar, az, rj => an + rj * hn, h[j]).H;
+                    }
                     else
                     {
-                        hn = p[o.BiasHh + 2 * H + j];
+                        double hn = p[o.BiasHh + 2 * H + j];
                         for (int k = 0; k < H; k++) hn += p[o.WeightHh + (2 * H + j) * H + k] * r[k] * h[k];
+                        hNew[j] = ReferenceCells.Gru(ar, az, _ => an + hn, h[j]).H;
                     }
-                    double n = Math.Tanh(gi[2 * H + j] + hn);
-                    hNew[j] = (1 - z[j]) * n + z[j] * h[j];
                 }
                 break;
         }
         return (hNew, cNew);
     }
 
-    private static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+    private static double Sigmoid(double v) => ReferenceCells.Sigmoid(v);
+}
+
+/// <summary>
+/// The textbook per-unit step math of each cell in double precision: the reference network's cells, and the oracle
+/// the fused float kernels are checked against (forward directly, backward by numerical differentiation).
+/// </summary>
+internal static class ReferenceCells
+{
+    public readonly record struct LstmUnit(double I, double F, double G, double O, double C, double H);
+
+    public readonly record struct GruUnit(double R, double Z, double N, double H);
+
+    /// <summary>One LSTM unit from its four pre-activations (without peepholes) and c_{t−1}; peepholes p_i, p_f see c_{t−1}, p_o sees c_t.</summary>
+    public static LstmUnit Lstm(double ai, double af, double ag, double ao, double cPrev, double pi, double pf, double po)
+    {
+        double i = Sigmoid(ai + pi * cPrev), f = Sigmoid(af + pf * cPrev), g = Math.Tanh(ag);
+        double c = f * cPrev + i * g;
+        double o = Sigmoid(ao + po * c);
+        return new LstmUnit(i, f, g, o, c, o * Math.Tanh(c));
+    }
+
+    /// <summary>One GRU unit: r and z from their pre-activations, n = tanh(candidate input given r), h' = (1−z)·n + z·h.</summary>
+    public static GruUnit Gru(double ar, double az, Func<double, double> candidateInput, double hPrev)
+    {
+        double r = Sigmoid(ar), z = Sigmoid(az), n = Math.Tanh(candidateInput(r));
+        return new GruUnit(r, z, n, (1 - z) * n + z * hPrev);
+    }
+
+    public static double Rnn(double a, bool relu) => relu ? Math.Max(0, a) : Math.Tanh(a);
+
+    public static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
 }

@@ -117,7 +117,8 @@ internal sealed class TorchRun
         }
         var batch = new PackedBatch();
         batch.Pack(data, Enumerable.Range(0, B).ToArray(), default);
-        var ws = new Workspace(layout);
+        var ws = new Workspace(layout.Architecture);
+        var gradients = new float[layout.Count];
         var shard = batch.Shard(0, B);
         net.Forward(ws, shard, training: true, dropoutSeed: 0);
         int steps = shard.Steps, D = a.OutputSize;
@@ -125,13 +126,13 @@ internal sealed class TorchRun
         var pooled = ws.Pooled.AsSpan(0, B * D).ToArray();
         var top = ws.X[a.NumberOfLayers].AsSpan(0, steps * B * D).ToArray();
         double loss = targets is null
-            ? net.Backward(ws, shard, batch.Labels.AsSpan(0, B), batch.Weights.AsSpan(0, B), 1f / B, inputGradient: true)
-            : net.BackwardRegression(ws, shard, Enumerable.Range(0, B).SelectMany(r => targets[batch.Order[r]]).ToArray(), batch.Weights.AsSpan(0, B), 1f / B,
+            ? net.Backward(ws, shard, gradients, batch.Labels.AsSpan(0, B), batch.Weights.AsSpan(0, B), 1f / B, inputGradient: true)
+            : net.BackwardRegression(ws, shard, gradients, Enumerable.Range(0, B).SelectMany(r => targets[batch.Order[r]]).ToArray(), batch.Weights.AsSpan(0, B), 1f / B,
                 c.RegressionLoss, c.HuberDelta, inputGradient: true);
         return new TorchRun
         {
             Layout = layout, Order = batch.Order[..B], Steps = steps, Logits = logits, Pooled = pooled, TopOutput = top,
-            InputGradient = ws.DX[0].AsSpan(0, steps * B * a.InputSize).ToArray(), Gradients = ws.Gradients.ToArray(), Loss = loss,
+            InputGradient = ws.DX[0].AsSpan(0, steps * B * a.InputSize).ToArray(), Gradients = gradients, Loss = loss,
         };
     }
 }
