@@ -87,9 +87,9 @@ internal static class ForecastingProgram
             IReadOnlyList<SeriesWindow> testRows = windows.Labelled(firstLabelIndex: testStart);
             IDataView test = mlContext.Data.LoadFromSeriesWindows(windows, testRows);
 
-            // 3. The recurrent regressors: window slots normalised (fitted on the training rows), then the LSTM or GRU
+            // 3. The recurrent regressors: window slots centred and scaled (fitted on the training rows), then the LSTM or GRU
             //    reading the window as W steps of FeaturesPerStep values, with early stopping on 1986.
-            ITransformer normalizer = mlContext.Transforms.NormalizeMeanVariance("Features").Fit(train);
+            ITransformer normalizer = mlContext.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(train);
             foreach (RecurrentCellType cell in cells)
             {
                 var clock = Stopwatch.StartNew();

@@ -116,6 +116,35 @@ public class RegressionTests
     }
 
     [Fact]
+    public void The_Jordan_RNN_is_an_Rnn_option_for_regression_and_classification_and_saves_and_loads()
+    {
+        var (ml, train, test, rows) = Data();
+        var options = Small.Options(new RnnSequenceClassifierTrainer.Options { FeaturesPerStep = 1, Recurrence = RnnRecurrence.Jordan, JordanOutputSize = 4, Pooling = SequencePooling.Last }, epochs: 15);
+        var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(ml.Regression.Trainers.Rnn(options)).Fit(train);
+        var recurrent = model.LastTransformer.Model.Architecture;
+        Assert.Equal((RecurrentCellType.Rnn, RnnRecurrence.Jordan, 4), (recurrent.Cell, recurrent.Recurrence, recurrent.JordanOutputSize));
+        var metrics = ml.Regression.Evaluate(model.Transform(test));
+        double persistence = rows.Average(r => Math.Abs(r.Features[^1] - r.Label));
+        Assert.True(metrics.MeanAbsoluteError < persistence, $"MAE {metrics.MeanAbsoluteError:F3}, persistence {persistence:F3}");
+
+        string path = TestUtil.TempFile("jordan.zip");
+        try
+        {
+            ml.Model.Save(model, train.Schema, path);
+            var loaded = new MLContext().Model.Load(path, out _);
+            Assert.Equal(TestUtil.Column(model.Transform(test), "Score"), TestUtil.Column(loaded.Transform(test), "Score"));
+        }
+        finally { File.Delete(path); }
+
+        // Classification: the spam task through tokens.
+        var spam = ml.Data.LoadFromEnumerable(SyntheticData.Spam(400, seed: 8));
+        var classifier = ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text").Append(ml.BinaryClassification.Trainers.Rnn(
+            Small.Options(new RnnSequenceClassifierTrainer.Options { FeatureColumnName = "Tokens", Recurrence = RnnRecurrence.Jordan, JordanOutputSize = 8 })));
+        var accuracy = ml.BinaryClassification.Evaluate(classifier.Fit(spam).Transform(ml.Data.LoadFromEnumerable(SyntheticData.Spam(200, seed: 9)))).Accuracy;
+        Assert.True(accuracy > 0.9, $"accuracy {accuracy:F3}");
+    }
+
+    [Fact]
     public void A_regressor_reads_text_tokens_too_and_rejects_a_non_Single_label()
     {
         var ml = new MLContext(seed: 4);

@@ -18,6 +18,8 @@ internal sealed class DirectionBuffers
     public float[] Bias = [];     // [G*H] combined bias added after the input projection
     public float[] Dh = [], DhPrev = [], Dc = [], DcPrev = [];  // [B, H] recurrent gradients
     public float[] Step = [];     // [B, G*H] per-step GEMM scratch
+    public float[] Ys = [];       // Jordan: [T+1, B, R] outputs y by slot (the recurrent input)
+    public float[] DyRec = [], DyRecPrev = [];  // Jordan: [B, R] gradient reaching y through the next step's recurrence
 
     public void Ensure(RecurrentArchitecture a, int batch, int steps)
     {
@@ -35,6 +37,13 @@ internal sealed class DirectionBuffers
             Grow(ref TanhC, (long)steps * batch * h);
             Grow(ref Dc, (long)batch * h);
             Grow(ref DcPrev, (long)batch * h);
+        }
+        if (a.Recurrence == RnnRecurrence.Jordan)
+        {
+            int r = a.RecurrentSize;
+            Grow(ref Ys, (long)(steps + 1) * batch * r);
+            Grow(ref DyRec, (long)batch * r);
+            Grow(ref DyRecPrev, (long)batch * r);
         }
         if (a.Cell == RecurrentCellType.Gru)
         {

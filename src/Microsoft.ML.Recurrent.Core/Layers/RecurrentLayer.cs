@@ -13,11 +13,14 @@ internal readonly ref struct DirectionWeights
     public readonly ReadOnlySpan<float> Bih;   // [G*H]
     public readonly ReadOnlySpan<float> Bhh;   // [G*H]
     public readonly ReadOnlySpan<float> Peep;  // [3H] or empty
+    public readonly ReadOnlySpan<float> Wyh, Byh;  // Jordan: [R, H], [R]; else empty. (Jordan's Whh is W_hy [H, R], Bhh b_hy.)
 
     public DirectionWeights(ReadOnlySpan<float> p, in DirectionOffsets o, int gh, int hidden, ReadOnlySpan<float> whhT, ReadOnlySpan<float> whhTPanels = default)
     {
         Wih = p.Slice(o.WeightIh, gh * o.InputSize);
-        Whh = p.Slice(o.WeightHh, gh * hidden);
+        Whh = p.Slice(o.WeightHh, gh * o.RecurrentSize);
+        Wyh = o.WeightYh >= 0 ? p.Slice(o.WeightYh, o.RecurrentSize * hidden) : default;
+        Byh = o.BiasYh >= 0 ? p.Slice(o.BiasYh, o.RecurrentSize) : default;
         Bih = p.Slice(o.BiasIh, gh);
         Bhh = p.Slice(o.BiasHh, gh);
         Peep = o.Peephole >= 0 ? p.Slice(o.Peephole, 3 * hidden) : default;
@@ -29,12 +32,14 @@ internal readonly ref struct DirectionWeights
 /// <summary>Gradient slices of one direction of one layer (same layout as <see cref="DirectionWeights"/>).</summary>
 internal readonly ref struct DirectionGradients
 {
-    public readonly Span<float> Wih, Whh, Bih, Bhh, Peep;
+    public readonly Span<float> Wih, Whh, Bih, Bhh, Peep, Wyh, Byh;
 
     public DirectionGradients(Span<float> g, in DirectionOffsets o, int gh, int hidden)
     {
         Wih = g.Slice(o.WeightIh, gh * o.InputSize);
-        Whh = g.Slice(o.WeightHh, gh * hidden);
+        Whh = g.Slice(o.WeightHh, gh * o.RecurrentSize);
+        Wyh = o.WeightYh >= 0 ? g.Slice(o.WeightYh, o.RecurrentSize * hidden) : default;
+        Byh = o.BiasYh >= 0 ? g.Slice(o.BiasYh, o.RecurrentSize) : default;
         Bih = g.Slice(o.BiasIh, gh);
         Bhh = g.Slice(o.BiasHh, gh);
         Peep = o.Peephole >= 0 ? g.Slice(o.Peephole, 3 * hidden) : default;
@@ -69,11 +74,14 @@ internal static class RecurrentLayer
         int first = reverse ? T : 0;
         buf.Hs.AsSpan(first * B * H, B * H).Clear();
         if (a.Cell == RecurrentCellType.Lstm) buf.Cs.AsSpan(first * B * H, B * H).Clear();
+        bool jordan = a.Recurrence == RnnRecurrence.Jordan;
+        if (jordan) buf.Ys.AsSpan(first * B * a.RecurrentSize, B * a.RecurrentSize).Clear();
 
         switch (a.Cell)
         {
             case RecurrentCellType.Lstm: LstmLayer.Forward(a, w, buf, y, yOffset, s, reverse); break;
             case RecurrentCellType.Gru: GruLayer.Forward(a, w, buf, y, yOffset, s, reverse); break;
+            case RecurrentCellType.Rnn when jordan: JordanLayer.Forward(a, w, buf, y, yOffset, s, reverse); break;
             default: RnnLayer.Forward(a, w, buf, y, yOffset, s, reverse); break;
         }
     }
@@ -96,6 +104,7 @@ internal static class RecurrentLayer
         {
             case RecurrentCellType.Lstm: LstmLayer.Backward(a, w, g, buf, dy, yOffset, s, reverse); break;
             case RecurrentCellType.Gru: GruLayer.Backward(a, w, g, buf, dy, yOffset, s, reverse); break;
+            case RecurrentCellType.Rnn when a.Recurrence == RnnRecurrence.Jordan: JordanLayer.Backward(a, w, g, buf, dy, yOffset, s, reverse); break;
             default: RnnLayer.Backward(a, w, buf, dy, yOffset, s, reverse); break;
         }
 
@@ -111,6 +120,12 @@ internal static class RecurrentLayer
             // r and z rows see h; n rows see r∘h (kept in Aux).
             Sgemm.Multiply(true, false, 2 * H, H, rows, dGates, gh, hPrevAll, H, g.Whh, H, accumulate: true);
             Sgemm.Multiply(true, false, H, H, rows, dGates[(2 * H)..], gh, buf.Aux.AsSpan(0, rows * H), H, g.Whh[(2 * H * H)..], H, accumulate: true);
+        }
+        else if (a.Recurrence == RnnRecurrence.Jordan)
+        {
+            // Jordan: dW_hy[H, R] += dA^T · y_{t-1} over all rows, the outputs each step read.
+            int R = a.RecurrentSize;
+            Sgemm.Multiply(true, false, gh, R, rows, dGates, gh, buf.Ys.AsSpan((reverse ? 1 : 0) * B * R, rows * R), R, g.Whh, R, accumulate: true);
         }
         else
         {

@@ -88,8 +88,8 @@ internal sealed partial class RecurrentNetwork
         _whhTPanels = new float[layout.Directions.Length][];
         for (int i = 0; i < _whhT.Length; i++)
         {
-            _whhT[i] = new float[gh * Architecture.HiddenSize];
-            _whhTPanels[i] = new float[gh * Architecture.HiddenSize];
+            _whhT[i] = new float[gh * Architecture.RecurrentSize];
+            _whhTPanels[i] = new float[gh * Architecture.RecurrentSize];
         }
         RefreshDerived();
     }
@@ -97,7 +97,8 @@ internal sealed partial class RecurrentNetwork
     /// <summary>Re-transposes W_hh after the parameters changed (once per optimizer step).</summary>
     public void RefreshDerived()
     {
-        int H = Architecture.HiddenSize, gh = Architecture.GateCount * H, pw = RecurrentLayer.PanelWidth;
+        // H here is the width each step reads from the previous one: the hidden size, or a Jordan cell's output size.
+        int H = Architecture.RecurrentSize, gh = Architecture.GateCount * Architecture.HiddenSize, pw = RecurrentLayer.PanelWidth;
         for (int i = 0; i < _whhT.Length; i++)
         {
             ReadOnlySpan<float> whh = Parameters.AsSpan(Layout.Directions[i].WeightHh, gh * H);

@@ -20,6 +20,19 @@ public enum RnnActivation
     Relu = 1,
 }
 
+/// <summary>What the recurrence of the plain RNN cell (<see cref="RecurrentCellType.Rnn"/>) runs through.</summary>
+public enum RnnRecurrence
+{
+    /// <summary>Elman: the previous hidden state, <c>h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)</c> (PyTorch's <c>nn.RNN</c>).</summary>
+    Elman = 0,
+    /// <summary>
+    /// Jordan: the previous step's output, a learned projection of the hidden state:
+    /// <c>h_t = act(W_ih x_t + b_ih + W_hy y_{t-1} + b_hy)</c>, <c>y_t = W_yh h_t + b_yh</c>, with y of
+    /// <see cref="RecurrentArchitecture.JordanOutputSize"/> values. The layer's output sequence is still h.
+    /// </summary>
+    Jordan = 1,
+}
+
 /// <summary>Where the GRU reset gate is applied.</summary>
 public enum GruResetMode
 {
@@ -80,6 +93,15 @@ public sealed record RecurrentArchitecture
 
     /// <summary>Non-linearity of <see cref="RecurrentCellType.Rnn"/> cells.</summary>
     public RnnActivation RnnActivation { get; init; } = RnnActivation.Tanh;
+
+    /// <summary>Recurrence of <see cref="RecurrentCellType.Rnn"/> cells: Elman (hidden state) or Jordan (previous output).</summary>
+    public RnnRecurrence Recurrence { get; init; } = RnnRecurrence.Elman;
+
+    /// <summary>Jordan cells: size of the output y fed back to the next step; 0 means <see cref="HiddenSize"/>.</summary>
+    public int JordanOutputSize { get; init; }
+
+    /// <summary>Width of what each step reads from the previous one: y (Jordan) or h (every other cell).</summary>
+    internal int RecurrentSize => Recurrence == RnnRecurrence.Jordan ? (JordanOutputSize > 0 ? JordanOutputSize : HiddenSize) : HiddenSize;
 
     /// <summary>LSTM peephole connections (diagonal; i and f see c_{t-1}, o sees c_t).</summary>
     public bool Peephole { get; init; }
@@ -159,6 +181,9 @@ public sealed record RecurrentArchitecture
         Require(Enum.IsDefined(Pooling), nameof(Pooling), Pooling, "a SequencePooling value");
         Require(Enum.IsDefined(Classification), nameof(Classification), Classification, "a ClassificationKind value");
         Require(!Peephole || Cell == RecurrentCellType.Lstm, nameof(Peephole), Peephole, "false unless Cell is Lstm");
+        Require(Enum.IsDefined(Recurrence), nameof(Recurrence), Recurrence, "a RnnRecurrence value");
+        Require(Recurrence == RnnRecurrence.Elman || Cell == RecurrentCellType.Rnn, nameof(Recurrence), Recurrence, "Elman unless Cell is Rnn");
+        Require(JordanOutputSize is >= 0 and <= MaxDimension, nameof(JordanOutputSize), JordanOutputSize, $"0..{MaxDimension} (0 = HiddenSize)");
         if (InputKind == SequenceInputKind.Tokens)
         {
             Require(VocabularySize > UnknownId && VocabularySize <= MaxVocabulary, nameof(VocabularySize), VocabularySize, $"2..{MaxVocabulary} (ids 0 and 1 are padding and unknown)");

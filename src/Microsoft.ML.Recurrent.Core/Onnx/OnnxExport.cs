@@ -18,6 +18,8 @@ internal static class OnnxExport
     {
         ArgumentNullException.ThrowIfNull(stream);
         var a = model.Architecture;
+        if (a.Recurrence == RnnRecurrence.Jordan)
+            throw new NotSupportedException("ONNX has no Jordan recurrence (its RNN operator feeds back the hidden state); a model with RnnRecurrence.Jordan cannot be exported.");
         var w = new OnnxModelWriter();
         string input = a.InputKind == SequenceInputKind.Tokens
             ? w.AddInput(TokensInput, TensorProto.Types.DataType.Int64, "batch", "steps")

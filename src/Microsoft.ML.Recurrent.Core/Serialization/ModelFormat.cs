@@ -38,7 +38,7 @@ internal static partial class ModelFormat
             w.Write((int)a.InputKind); w.Write(a.VocabularySize); w.Write(a.EmbeddingSize); w.Write(a.FeaturesPerStep);
             w.Write(a.HiddenSize); w.Write(a.NumberOfLayers); w.Write(a.Bidirectional ? 1 : 0); w.Write(a.Dropout);
             w.Write((int)a.Pooling); w.Write((int)a.Classification); w.Write(a.NumberOfClasses);
-            if (version >= 2) w.Write(a.NumberOfOutputs);
+            if (version >= 2) WriteVersion2Fields(w, a);
             w.Write(model.Tensors.Count);
             foreach (var t in model.Tensors)
             {
@@ -111,7 +111,7 @@ internal static partial class ModelFormat
                 Classification = (ClassificationKind)r.Int32("classification"),
                 NumberOfClasses = r.Int32("number of classes"),
             };
-            if (version >= 2) a = a with { NumberOfOutputs = r.Int32("number of outputs") };
+            if (version >= 2) a = ReadVersion2Fields(r, a);
             a.Validate();
         }
         catch (ArgumentException e)
@@ -155,8 +155,8 @@ internal static partial class ModelFormat
             if (!metadata.TryAdd(key, value)) throw new InvalidDataException($"Metadata key '{key}' appears twice.");
         }
         if (r.Position != r.Limit) throw new InvalidDataException($"{r.Limit - r.Position} unexpected bytes after the model.");
-        if (version < 2 && a.Classification == ClassificationKind.Regression)
-            throw new InvalidDataException("A version 1 model file cannot hold a regression head.");
+        if (version < 2 && VersionFor(a) >= 2)
+            throw new InvalidDataException("A version 1 model file cannot hold a regression head or a Jordan cell.");
         return new RecurrentModel(a, parameters, metadata, targets);
     }
 
