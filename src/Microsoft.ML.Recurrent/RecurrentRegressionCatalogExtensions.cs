@@ -27,12 +27,15 @@ public static class RecurrentRegressionCatalogExtensions
     /// <param name="numberOfLayers">Stacked recurrent layers.</param>
     /// <param name="bidirectional">Also read the sequences backwards.</param>
     /// <param name="numberOfEpochs">Passes over the training data.</param>
-    /// <param name="featuresPerStep">Float inputs: values per step (null: see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="featuresPerStep">Float inputs: values per step (null: the column's [T, F] dimensions, else 1; see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="learningRate">Learning rate (see <see cref="RecurrentSequenceClassifierOptions.LearningRate"/>).</param>
+    /// <param name="batchSize">Sequences per mini-batch.</param>
     public static LstmSequenceClassifierTrainer Lstm(this RegressionCatalog.RegressionTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null)
+        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null,
+        float learningRate = 1e-3f, int batchSize = 64)
         => Lstm(catalog, SimpleOptions.Fill(new LstmSequenceClassifierTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName,
-            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep));
+            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep, learningRate, batchSize));
 
     /// <summary>An LSTM sequence regressor with all options.</summary>
     /// <param name="catalog">The regression trainers catalog.</param>
@@ -49,12 +52,15 @@ public static class RecurrentRegressionCatalogExtensions
     /// <param name="numberOfLayers">Stacked recurrent layers.</param>
     /// <param name="bidirectional">Also read the sequences backwards.</param>
     /// <param name="numberOfEpochs">Passes over the training data.</param>
-    /// <param name="featuresPerStep">Float inputs: values per step (null: see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="featuresPerStep">Float inputs: values per step (null: the column's [T, F] dimensions, else 1; see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="learningRate">Learning rate (see <see cref="RecurrentSequenceClassifierOptions.LearningRate"/>).</param>
+    /// <param name="batchSize">Sequences per mini-batch.</param>
     public static GruSequenceClassifierTrainer Gru(this RegressionCatalog.RegressionTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null)
+        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null,
+        float learningRate = 1e-3f, int batchSize = 64)
         => Gru(catalog, SimpleOptions.Fill(new GruSequenceClassifierTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName,
-            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep));
+            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep, learningRate, batchSize));
 
     /// <summary>A GRU sequence regressor with all options.</summary>
     /// <param name="catalog">The regression trainers catalog.</param>
@@ -71,12 +77,15 @@ public static class RecurrentRegressionCatalogExtensions
     /// <param name="numberOfLayers">Stacked recurrent layers.</param>
     /// <param name="bidirectional">Also read the sequences backwards.</param>
     /// <param name="numberOfEpochs">Passes over the training data.</param>
-    /// <param name="featuresPerStep">Float inputs: values per step (null: see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="featuresPerStep">Float inputs: values per step (null: the column's [T, F] dimensions, else 1; see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="learningRate">Learning rate (see <see cref="RecurrentSequenceClassifierOptions.LearningRate"/>).</param>
+    /// <param name="batchSize">Sequences per mini-batch.</param>
     public static RnnSequenceClassifierTrainer Rnn(this RegressionCatalog.RegressionTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null)
+        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null,
+        float learningRate = 1e-3f, int batchSize = 64)
         => Rnn(catalog, SimpleOptions.Fill(new RnnSequenceClassifierTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName,
-            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep));
+            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep, learningRate, batchSize));
 
     /// <summary>An Elman RNN sequence regressor with all options.</summary>
     /// <param name="catalog">The regression trainers catalog.</param>

@@ -167,7 +167,7 @@ internal enum LaneWidth { Widest, One }
 internal static class Lanes
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run<K>(ref K kernel, int count, LaneWidth width = LaneWidth.Widest) where K : ILaneKernel, allows ref struct
+    public static void Run<K>(K kernel, int count, LaneWidth width = LaneWidth.Widest) where K : ILaneKernel, allows ref struct
     {
         nuint j = 0, n = (nuint)count;
         if (width == LaneWidth.Widest)

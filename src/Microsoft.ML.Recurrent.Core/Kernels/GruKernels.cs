@@ -19,18 +19,14 @@ internal static class GruKernels
         LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hn.Length >= hidden && hPrev.Length >= hidden && h.Length >= hidden);
-        var k = new ForwardResetAfter { gates = gates, hn = hn, hPrev = hPrev, h = h, hidden = hidden };
-        Lanes.Run(ref k, hidden, width);
+        Lanes.Run(new ForwardResetAfter { gates = gates, hn = hn, hPrev = hPrev, h = h, hidden = hidden }, hidden, width);
     }
 
     private ref struct ForwardResetAfter : ILaneKernel
     {
-        public Span<float> gates, h;
-        public ReadOnlySpan<float> hn, hPrev;
-        public int hidden;
+        public Span<float> gates, h; public ReadOnlySpan<float> hn, hPrev; public int hidden;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
             nuint H = (nuint)hidden;
             var r = VectorMath.Sigmoid(V.Load(gates, j));
@@ -54,18 +50,14 @@ internal static class GruKernels
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hn.Length >= hidden && hPrev.Length >= hidden && dh.Length >= hidden
             && dGx.Length >= 3 * hidden && dGh.Length >= 3 * hidden && dhPrev.Length >= hidden);
-        var k = new BackwardResetAfter { gates = gates, hn = hn, hPrev = hPrev, dh = dh, dGx = dGx, dGh = dGh, dhPrev = dhPrev, hidden = hidden };
-        Lanes.Run(ref k, hidden, width);
+        Lanes.Run(new BackwardResetAfter { gates = gates, hn = hn, hPrev = hPrev, dh = dh, dGx = dGx, dGh = dGh, dhPrev = dhPrev, hidden = hidden }, hidden, width);
     }
 
     private ref struct BackwardResetAfter : ILaneKernel
     {
-        public ReadOnlySpan<float> gates, hn, hPrev, dh;
-        public Span<float> dGx, dGh, dhPrev;
-        public int hidden;
+        public ReadOnlySpan<float> gates, hn, hPrev, dh; public Span<float> dGx, dGh, dhPrev; public int hidden;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
             nuint H = (nuint)hidden;
             var one = V.One;
@@ -90,18 +82,14 @@ internal static class GruKernels
     public static void ResetGatesRow(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> rh, int hidden, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && rh.Length >= hidden);
-        var k = new ResetGates { gates = gates, hPrev = hPrev, rh = rh, hidden = hidden };
-        Lanes.Run(ref k, hidden, width);
+        Lanes.Run(new ResetGates { gates = gates, hPrev = hPrev, rh = rh, hidden = hidden }, hidden, width);
     }
 
     private ref struct ResetGates : ILaneKernel
     {
-        public Span<float> gates, rh;
-        public ReadOnlySpan<float> hPrev;
-        public int hidden;
+        public Span<float> gates, rh; public ReadOnlySpan<float> hPrev; public int hidden;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
             var r = VectorMath.Sigmoid(V.Load(gates, j));
             r.Store(gates, j);
@@ -117,18 +105,14 @@ internal static class GruKernels
     public static void CandidateRow(Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> h, int hidden, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && h.Length >= hidden);
-        var k = new Candidate { gates = gates, hPrev = hPrev, h = h, hidden = hidden };
-        Lanes.Run(ref k, hidden, width);
+        Lanes.Run(new Candidate { gates = gates, hPrev = hPrev, h = h, hidden = hidden }, hidden, width);
     }
 
     private ref struct Candidate : ILaneKernel
     {
-        public Span<float> gates, h;
-        public ReadOnlySpan<float> hPrev;
-        public int hidden;
+        public Span<float> gates, h; public ReadOnlySpan<float> hPrev; public int hidden;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
             nuint H = (nuint)hidden;
             var n = VectorMath.Tanh(V.Load(gates, 2 * H + j));
@@ -145,18 +129,14 @@ internal static class GruKernels
         Span<float> dGates, Span<float> dhPrev, int hidden, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && dh.Length >= hidden && dGates.Length >= 3 * hidden && dhPrev.Length >= hidden);
-        var k = new CandidateBackward { gates = gates, hPrev = hPrev, dh = dh, dGates = dGates, dhPrev = dhPrev, hidden = hidden };
-        Lanes.Run(ref k, hidden, width);
+        Lanes.Run(new CandidateBackward { gates = gates, hPrev = hPrev, dh = dh, dGates = dGates, dhPrev = dhPrev, hidden = hidden }, hidden, width);
     }
 
     private ref struct CandidateBackward : ILaneKernel
     {
-        public ReadOnlySpan<float> gates, hPrev, dh;
-        public Span<float> dGates, dhPrev;
-        public int hidden;
+        public ReadOnlySpan<float> gates, hPrev, dh; public Span<float> dGates, dhPrev; public int hidden;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
             nuint H = (nuint)hidden;
             var one = V.One;
@@ -177,17 +157,14 @@ internal static class GruKernels
         Span<float> dGates, Span<float> dhPrev, int hidden, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(gates.Length >= 3 * hidden && hPrev.Length >= hidden && drh.Length >= hidden && dGates.Length >= 3 * hidden && dhPrev.Length >= hidden);
-        var k = new ResetBackward { gates = gates, hPrev = hPrev, drh = drh, dGates = dGates, dhPrev = dhPrev };
-        Lanes.Run(ref k, hidden, width);
+        Lanes.Run(new ResetBackward { gates = gates, hPrev = hPrev, drh = drh, dGates = dGates, dhPrev = dhPrev }, hidden, width);
     }
 
     private ref struct ResetBackward : ILaneKernel
     {
-        public ReadOnlySpan<float> gates, hPrev, drh;
-        public Span<float> dGates, dhPrev;
+        public ReadOnlySpan<float> gates, hPrev, drh; public Span<float> dGates, dhPrev;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
             var r = V.Load(gates, j);
             var drhv = V.Load(drh, j);

@@ -19,18 +19,14 @@ internal static class LstmKernels
     {
         KernelGuard.Check(gates.Length >= 4 * hidden && cPrev.Length >= hidden && c.Length >= hidden && tanhC.Length >= hidden && h.Length >= hidden
             && (peephole.IsEmpty || peephole.Length >= 3 * hidden));
-        var k = new Forward { gates = gates, cPrev = cPrev, peephole = peephole, c = c, tanhC = tanhC, h = h, hidden = hidden };
-        Lanes.Run(ref k, hidden, width);
+        Lanes.Run(new Forward { gates = gates, cPrev = cPrev, peephole = peephole, c = c, tanhC = tanhC, h = h, hidden = hidden }, hidden, width);
     }
 
     private ref struct Forward : ILaneKernel
     {
-        public Span<float> gates, c, tanhC, h;
-        public ReadOnlySpan<float> cPrev, peephole;
-        public int hidden;
+        public Span<float> gates, c, tanhC, h; public ReadOnlySpan<float> cPrev, peephole; public int hidden;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
             nuint H = (nuint)hidden;
             var cp = V.Load(cPrev, j);
@@ -72,18 +68,14 @@ internal static class LstmKernels
         KernelGuard.Check(gates.Length >= 4 * hidden && cPrev.Length >= hidden && c.Length >= hidden && tanhC.Length >= hidden
             && dh.Length >= hidden && dc.Length >= hidden && dGates.Length >= 4 * hidden && dcPrev.Length >= hidden
             && (peephole.IsEmpty || (peephole.Length >= 3 * hidden && dPeephole.Length >= 3 * hidden)));
-        var k = new Backward { gates = gates, cPrev = cPrev, c = c, tanhC = tanhC, peephole = peephole, dh = dh, dc = dc, dGates = dGates, dcPrev = dcPrev, dPeephole = dPeephole, hidden = hidden };
-        Lanes.Run(ref k, hidden, width);
+        Lanes.Run(new Backward { gates = gates, cPrev = cPrev, c = c, tanhC = tanhC, peephole = peephole, dh = dh, dc = dc, dGates = dGates, dcPrev = dcPrev, dPeephole = dPeephole, hidden = hidden }, hidden, width);
     }
 
     private ref struct Backward : ILaneKernel
     {
-        public ReadOnlySpan<float> gates, cPrev, c, tanhC, peephole, dh, dc;
-        public Span<float> dGates, dcPrev, dPeephole;
-        public int hidden;
+        public ReadOnlySpan<float> gates, cPrev, c, tanhC, peephole, dh, dc; public Span<float> dGates, dcPrev, dPeephole; public int hidden;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
             nuint H = (nuint)hidden;
             var one = V.One;

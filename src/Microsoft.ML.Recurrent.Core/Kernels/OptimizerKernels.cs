@@ -16,18 +16,14 @@ internal static class OptimizerKernels
         LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(g.Length >= p.Length && m.Length >= p.Length && v.Length >= p.Length);
-        var k = new Adam { p = p, g = g, m = m, v = v, lr = lr * c1, b1 = b1, b2 = b2, c2 = c2, eps = eps, l2 = l2 };
-        Lanes.Run(ref k, p.Length, width);
+        Lanes.Run(new Adam { p = p, g = g, m = m, v = v, lr = lr * c1, b1 = b1, b2 = b2, c2 = c2, eps = eps, l2 = l2 }, p.Length, width);
     }
 
     private ref struct Adam : ILaneKernel
     {
-        public Span<float> p, m, v;
-        public ReadOnlySpan<float> g;
-        public float lr, b1, b2, c2, eps, l2;
+        public Span<float> p, m, v; public ReadOnlySpan<float> g; public float lr, b1, b2, c2, eps, l2;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint i) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Run<V>(nuint i) where V : struct, IFloatVector<V>
         {
             V pv = V.Load(p, i);
             V gv = V.Fma(V.Create(l2), pv, V.Load(g, i));

@@ -12,17 +12,14 @@ internal static class RnnKernels
     public static void ForwardRow(Span<float> pre, Span<float> h, int hidden, bool relu, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(pre.Length >= hidden && h.Length >= hidden);
-        var k = new Forward { pre = pre, h = h, relu = relu };
-        Lanes.Run(ref k, hidden, width);
+        Lanes.Run(new Forward { pre = pre, h = h, relu = relu }, hidden, width);
     }
 
     private ref struct Forward : ILaneKernel
     {
-        public Span<float> pre, h;
-        public bool relu;
+        public Span<float> pre, h; public bool relu;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
             var a = V.Load(pre, j);
             // ReLU as a select (negative → 0), so a NaN pre-activation stays visible.
@@ -36,18 +33,14 @@ internal static class RnnKernels
     public static void BackwardRow(ReadOnlySpan<float> act, ReadOnlySpan<float> dh, Span<float> dPre, int hidden, bool relu, LaneWidth width = LaneWidth.Widest)
     {
         KernelGuard.Check(act.Length >= hidden && dh.Length >= hidden && dPre.Length >= hidden);
-        var k = new Backward { act = act, dh = dh, dPre = dPre, relu = relu };
-        Lanes.Run(ref k, hidden, width);
+        Lanes.Run(new Backward { act = act, dh = dh, dPre = dPre, relu = relu }, hidden, width);
     }
 
     private ref struct Backward : ILaneKernel
     {
-        public ReadOnlySpan<float> act, dh;
-        public Span<float> dPre;
-        public bool relu;
+        public ReadOnlySpan<float> act, dh; public Span<float> dPre; public bool relu;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
             var a = V.Load(act, j);
             var d = V.Load(dh, j);

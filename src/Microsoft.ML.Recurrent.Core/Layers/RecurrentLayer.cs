@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
+using Microsoft.ML.Recurrent.Data;
 using Microsoft.ML.Recurrent.Kernels;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Layers;
 
@@ -47,9 +49,10 @@ internal readonly ref struct DirectionGradients
 }
 
 /// <summary>
-/// One direction of one recurrent layer over a whole shard: the parts shared by every cell (input projection of all
-/// steps as one GEMM, weight gradients as GEMMs over all steps) and dispatch to the cell's step loop.
-/// Layout: x [T, B, I], y [T, B, D] with this direction writing columns [yOffset, yOffset + H).
+/// One direction of one recurrent layer over a whole shard: the parts shared by every cell (the input projection of
+/// all steps as one GEMM, the weight gradients as GEMMs over all steps, the per-step recurrent product) and dispatch
+/// of the <see cref="TimeLoop"/> to the cell. Layout: x [T, B, I], y [T, B, D] with this direction writing columns
+/// [yOffset, yOffset + H).
 /// </summary>
 internal static class RecurrentLayer
 {
@@ -77,12 +80,29 @@ internal static class RecurrentLayer
         bool jordan = a.Recurrence == RnnRecurrence.Jordan;
         if (jordan) buf.Ys.AsSpan(first * B * a.RecurrentSize, B * a.RecurrentSize).Clear();
 
+        int D = a.OutputSize;
         switch (a.Cell)
         {
-            case RecurrentCellType.Lstm: LstmLayer.Forward(a, w, buf, y, yOffset, s, reverse); break;
-            case RecurrentCellType.Gru: GruLayer.Forward(a, w, buf, y, yOffset, s, reverse); break;
-            case RecurrentCellType.Rnn when jordan: JordanLayer.Forward(a, w, buf, y, yOffset, s, reverse); break;
-            default: RnnLayer.Forward(a, w, buf, y, yOffset, s, reverse); break;
+            case RecurrentCellType.Lstm:
+                var lstm = new LstmCell(w, default, buf, B, H);
+                TimeLoop.Forward(ref lstm, buf, y, yOffset, H, D, s, reverse);
+                break;
+            case RecurrentCellType.Gru when a.GruReset == GruResetMode.AfterRecurrentProduct:
+                var after = new GruResetAfterCell(w, buf, B, H);
+                TimeLoop.Forward(ref after, buf, y, yOffset, H, D, s, reverse);
+                break;
+            case RecurrentCellType.Gru:
+                var before = new GruResetBeforeCell(w, buf, B, H);
+                TimeLoop.Forward(ref before, buf, y, yOffset, H, D, s, reverse);
+                break;
+            case RecurrentCellType.Rnn when jordan:
+                var jordanCell = new JordanCell(w, default, buf, B, H, a.RecurrentSize, a.RnnActivation == RnnActivation.Relu);
+                TimeLoop.Forward(ref jordanCell, buf, y, yOffset, H, D, s, reverse);
+                break;
+            default:
+                var rnn = new RnnCell(w, buf, B, H, a.RnnActivation == RnnActivation.Relu);
+                TimeLoop.Forward(ref rnn, buf, y, yOffset, H, D, s, reverse);
+                break;
         }
     }
 
@@ -96,16 +116,36 @@ internal static class RecurrentLayer
         Span<float> dx, bool accumulateDx, in SequenceShard s, bool reverse)
     {
         int B = s.Batch, T = s.Steps, H = a.HiddenSize, D = a.OutputSize, gh = a.GateCount * H, rows = T * B;
+        // The recurrent gradients entering the last step: dL/dh_T from "last" pooling (else 0), dL/dc_T = 0.
         Span<float> dh = buf.Dh.AsSpan(0, B * H);
         if (dhFinal.IsEmpty) dh.Clear();
         else for (int b = 0; b < B; b++) dhFinal.Slice(b * D + yOffset, H).CopyTo(dh.Slice(b * H, H));
+        if (a.Cell == RecurrentCellType.Lstm) buf.Dc.AsSpan(0, B * H).Clear();
+        bool jordan = a.Recurrence == RnnRecurrence.Jordan;
+        if (jordan) buf.DyRec.AsSpan(0, B * a.RecurrentSize).Clear();   // nothing reads the last step's y
 
         switch (a.Cell)
         {
-            case RecurrentCellType.Lstm: LstmLayer.Backward(a, w, g, buf, dy, yOffset, s, reverse); break;
-            case RecurrentCellType.Gru: GruLayer.Backward(a, w, g, buf, dy, yOffset, s, reverse); break;
-            case RecurrentCellType.Rnn when a.Recurrence == RnnRecurrence.Jordan: JordanLayer.Backward(a, w, g, buf, dy, yOffset, s, reverse); break;
-            default: RnnLayer.Backward(a, w, buf, dy, yOffset, s, reverse); break;
+            case RecurrentCellType.Lstm:
+                var lstm = new LstmCell(w, g, buf, B, H);
+                TimeLoop.Backward(ref lstm, buf, dy, yOffset, H, D, gh, s, reverse);
+                break;
+            case RecurrentCellType.Gru when a.GruReset == GruResetMode.AfterRecurrentProduct:
+                var after = new GruResetAfterCell(w, buf, B, H);
+                TimeLoop.Backward(ref after, buf, dy, yOffset, H, D, gh, s, reverse);
+                break;
+            case RecurrentCellType.Gru:
+                var before = new GruResetBeforeCell(w, buf, B, H);
+                TimeLoop.Backward(ref before, buf, dy, yOffset, H, D, gh, s, reverse);
+                break;
+            case RecurrentCellType.Rnn when jordan:
+                var jordanCell = new JordanCell(w, g, buf, B, H, a.RecurrentSize, a.RnnActivation == RnnActivation.Relu);
+                TimeLoop.Backward(ref jordanCell, buf, dy, yOffset, H, D, gh, s, reverse);
+                break;
+            default:
+                var rnn = new RnnCell(w, buf, B, H, a.RnnActivation == RnnActivation.Relu);
+                TimeLoop.Backward(ref rnn, buf, dy, yOffset, H, D, gh, s, reverse);
+                break;
         }
 
         ReadOnlySpan<float> dGates = buf.DGates.AsSpan(0, rows * gh);
@@ -117,11 +157,11 @@ internal static class RecurrentLayer
         Sgemm.Multiply(true, false, gh, inputSize, rows, dGates, gh, x, inputSize, g.Wih, inputSize, accumulate: true);
         if (gruBefore)
         {
-            // r and z rows see h; n rows see r∘h (kept in Aux).
+            // r and z rows see h; n rows see r∘h.
             Sgemm.Multiply(true, false, 2 * H, H, rows, dGates, gh, hPrevAll, H, g.Whh, H, accumulate: true);
-            Sgemm.Multiply(true, false, H, H, rows, dGates[(2 * H)..], gh, buf.Aux.AsSpan(0, rows * H), H, g.Whh[(2 * H * H)..], H, accumulate: true);
+            Sgemm.Multiply(true, false, H, H, rows, dGates[(2 * H)..], gh, buf.ResetH.AsSpan(0, rows * H), H, g.Whh[(2 * H * H)..], H, accumulate: true);
         }
-        else if (a.Recurrence == RnnRecurrence.Jordan)
+        else if (jordan)
         {
             // Jordan: dW_hy[H, R] += dA^T · y_{t-1} over all rows, the outputs each step read.
             int R = a.RecurrentSize;
@@ -168,37 +208,4 @@ internal static class RecurrentLayer
                 output[(lo - colStart)..], ldc, accumulate);
         }
     }
-
-    /// <summary>Slot the step at time t reads its previous state from, and the slot it writes.</summary>
-    public static (int Prev, int Cur) Slots(int t, bool reverse) => reverse ? (t + 1, t) : (t, t + 1);
-
-    /// <summary>Rows that finished (or, in reverse, have not started) keep their state and emit zeros.</summary>
-    public static void HoldInactive(Span<float> cur, ReadOnlySpan<float> prev, int active, int batch, int hidden)
-        => prev.Slice(active * hidden, (batch - active) * hidden).CopyTo(cur.Slice(active * hidden));
-
-    /// <summary>Writes the active rows' new states into the output sequence at time t and zeros the padded rows.</summary>
-    public static void EmitOutput(Span<float> y, ReadOnlySpan<float> h, int t, int active, int batch, int hidden, int width, int offset)
-    {
-        for (int b = 0; b < batch; b++)
-        {
-            Span<float> dst = y.Slice((t * batch + b) * width + offset, hidden);
-            if (b < active) h.Slice(b * hidden, hidden).CopyTo(dst);
-            else dst.Clear();
-        }
-    }
-
-    /// <summary>dh[b] += dy[t, b, offset..offset+H) for the active rows.</summary>
-    public static void AddOutputGradient(Span<float> dh, ReadOnlySpan<float> dy, int t, int active, int batch, int hidden, int width, int offset)
-    {
-        if (dy.IsEmpty) return;
-        for (int b = 0; b < active; b++)
-        {
-            Span<float> row = dh.Slice(b * hidden, hidden);
-            TensorPrimitives.Add(row, dy.Slice((t * batch + b) * width + offset, hidden), row);
-        }
-    }
-
-    /// <summary>Inactive rows get no gate gradient (their state was held, so the state gradient passes through: <see cref="HoldInactive"/>).</summary>
-    public static void ClearInactive(Span<float> dGatesStep, int gh, int active, int batch)
-        => dGatesStep.Slice(active * gh, (batch - active) * gh).Clear();
 }

@@ -1,6 +1,6 @@
-using Microsoft.ML.Recurrent.Layers;
+using Microsoft.ML.Recurrent.Data;
 
-namespace Microsoft.ML.Recurrent;
+namespace Microsoft.ML.Recurrent.Layers;
 
 internal sealed partial class RecurrentNetwork
 {
@@ -9,7 +9,7 @@ internal sealed partial class RecurrentNetwork
     /// (the outputs, [B, K] in standardised units) against <paramref name="targets"/> [B, K] (standardised), then the
     /// shared backward pass. Adds this shard's gradients to <paramref name="grads"/> and returns its share of the batch loss.
     /// </summary>
-    public double BackwardRegression(Workspace ws, in ShardInput input, Span<float> grads, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights, float lossScale,
+    public double BackwardRegression(Workspace ws, in SequenceShard input, Span<float> grads, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights, float lossScale,
         RegressionLoss loss, float huberDelta, bool inputGradient = false)
     {
         var a = Architecture;

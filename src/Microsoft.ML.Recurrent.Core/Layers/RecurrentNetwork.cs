@@ -1,69 +1,8 @@
-using Microsoft.ML.Recurrent.Layers;
+using Microsoft.ML.Recurrent.Data;
+using Microsoft.ML.Recurrent.Model;
+using Microsoft.ML.Recurrent.Training;
 
-namespace Microsoft.ML.Recurrent;
-
-/// <summary>
-/// The input of one batch shard: B sequences sorted longest first, padded to T = Lengths[0] steps.
-/// Either <see cref="Tokens"/> (ids, sequence b at Offsets[b]) or <see cref="Features"/> (F floats a step,
-/// sequence b at Offsets[b]).
-/// </summary>
-internal readonly ref struct ShardInput
-{
-    public readonly ReadOnlySpan<int> Lengths;
-    public readonly ReadOnlySpan<int> Offsets;
-    public readonly ReadOnlySpan<int> Tokens;
-    public readonly ReadOnlySpan<float> Features;
-
-    public ShardInput(ReadOnlySpan<int> lengths, ReadOnlySpan<int> offsets, ReadOnlySpan<int> tokens, ReadOnlySpan<float> features)
-    {
-        Lengths = lengths; Offsets = offsets; Tokens = tokens; Features = features;
-    }
-
-    public int Batch => Lengths.Length;
-    public int Steps => Lengths.IsEmpty ? 0 : Math.Max(1, Lengths[0]);
-}
-
-/// <summary>Everything one thread needs to run one shard forward and backward; grown to the largest shape seen, then reused.</summary>
-internal sealed class Workspace
-{
-    public readonly float[][] X;          // [L+1] layer inputs [T, B, I_l]; X[L] is the top output [T, B, D]
-    public readonly float[][] DX;         // [L+1] their gradients
-    public readonly float[][] DropMask;   // [L] masks for X[1..L-1]
-    public readonly DirectionBuffers[] Directions;
-    public float[] Pooled = [], DPooled = [], Logits = [], DLogits = [], Probabilities = [];
-    public int[] ArgMax = [], Active = [];
-
-    public Workspace(RecurrentArchitecture a)
-    {
-        X = new float[a.NumberOfLayers + 1][];
-        DX = new float[a.NumberOfLayers + 1][];
-        DropMask = new float[a.NumberOfLayers][];
-        for (int i = 0; i <= a.NumberOfLayers; i++) { X[i] = []; DX[i] = []; }
-        for (int i = 0; i < a.NumberOfLayers; i++) DropMask[i] = [];
-        Directions = new DirectionBuffers[a.NumberOfLayers * a.Directions];
-        for (int i = 0; i < Directions.Length; i++) Directions[i] = new DirectionBuffers();
-    }
-
-    public void Ensure(RecurrentArchitecture a, int batch, int steps, bool training)
-    {
-        long tb = (long)steps * batch;
-        for (int l = 0; l <= a.NumberOfLayers; l++)
-        {
-            int width = l == 0 ? a.InputSize : a.OutputSize;
-            DirectionBuffers.Grow(ref X[l], tb * width);
-            if (training) DirectionBuffers.Grow(ref DX[l], tb * width);
-            if (training && l > 0 && l < a.NumberOfLayers && a.Dropout > 0) DirectionBuffers.Grow(ref DropMask[l], tb * width);
-        }
-        foreach (var d in Directions) d.Ensure(a, batch, steps);
-        DirectionBuffers.Grow(ref Pooled, (long)batch * a.OutputSize);
-        DirectionBuffers.Grow(ref DPooled, (long)batch * a.OutputSize);
-        DirectionBuffers.Grow(ref Logits, (long)batch * a.LogitCount);
-        DirectionBuffers.Grow(ref DLogits, (long)batch * a.LogitCount);
-        DirectionBuffers.Grow(ref Probabilities, (long)batch * a.NumberOfClasses);
-        if (ArgMax.Length < batch * a.OutputSize) ArgMax = new int[batch * a.OutputSize];
-        if (Active.Length < steps) Active = new int[steps];
-    }
-}
+namespace Microsoft.ML.Recurrent.Layers;
 
 /// <summary>
 /// The whole classifier over one shard: embedding or dense input → L recurrent layers (each 1 or 2 directions,
@@ -125,20 +64,18 @@ internal sealed partial class RecurrentNetwork
         => new(Parameters, Layout.Directions[index], Architecture.GateCount * Architecture.HiddenSize, Architecture.HiddenSize, _whhT[index], _whhTPanels[index]);
 
     /// <summary>Forward pass of one shard; leaves logits and probabilities in the workspace.</summary>
-    public void Forward(Workspace ws, in ShardInput input, bool training, ulong dropoutSeed)
+    public void Forward(Workspace ws, in SequenceShard s, bool training, ulong dropoutSeed)
     {
         var a = Architecture;
-        int B = input.Batch, T = input.Steps, D = a.OutputSize, H = a.HiddenSize;
+        int B = s.Batch, T = s.Steps, D = a.OutputSize, H = a.HiddenSize;
         ws.Ensure(a, B, T, training);
-        SequenceShard.CountActive(input.Lengths, T, ws.Active);
-        var s = new SequenceShard(B, T, input.Lengths, ws.Active.AsSpan(0, T));
 
         // Layer 0 input [T, B, I].
         if (a.InputKind == SequenceInputKind.Tokens)
             Embedding.Forward(Parameters.AsSpan(Layout.Embedding, a.VocabularySize * a.EmbeddingSize), a.VocabularySize, a.EmbeddingSize,
-                input.Tokens, input.Offsets, ws.X[0], s);
+                ws.X[0], s);
         else
-            LoadFeatures(input, ws.X[0], a.FeaturesPerStep, s);
+            LoadFeatures(ws.X[0], a.FeaturesPerStep, s);
 
         for (int l = 0; l < a.NumberOfLayers; l++)
         {
@@ -167,19 +104,18 @@ internal sealed partial class RecurrentNetwork
     /// <paramref name="grads"/> (the parameters' layout) and returns its share of the batch loss. With <paramref name="inputGradient"/> the gradient of
     /// the dense input [T, B, F] is left in ws.DX[0].
     /// </summary>
-    public double Backward(Workspace ws, in ShardInput input, Span<float> grads, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, float lossScale, bool inputGradient = false)
+    public double Backward(Workspace ws, in SequenceShard s, Span<float> grads, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, float lossScale, bool inputGradient = false)
     {
-        double loss = ClassifierHead.LossAndGradient(ws.Logits, labels, weights, lossScale, ws.DLogits, input.Batch, Architecture.Classification, Architecture.LogitCount);
-        BackwardFromHead(ws, input, grads, inputGradient);
+        double loss = ClassifierHead.LossAndGradient(ws.Logits, labels, weights, lossScale, ws.DLogits, s.Batch, Architecture.Classification, Architecture.LogitCount);
+        BackwardFromHead(ws, s, grads, inputGradient);
         return loss;
     }
 
     /// <summary>Backward from the head's output gradient ws.DLogits down to the input (the part every head shares).</summary>
-    private void BackwardFromHead(Workspace ws, in ShardInput input, Span<float> grads, bool inputGradient)
+    private void BackwardFromHead(Workspace ws, in SequenceShard s, Span<float> grads, bool inputGradient)
     {
         var a = Architecture;
-        int B = input.Batch, T = input.Steps, D = a.OutputSize, H = a.HiddenSize, gh = a.GateCount * H;
-        var s = new SequenceShard(B, T, input.Lengths, ws.Active.AsSpan(0, T));
+        int B = s.Batch, T = s.Steps, D = a.OutputSize, H = a.HiddenSize, gh = a.GateCount * H;
 
         ClassifierHead.Backward(ws.Pooled, Parameters.AsSpan(Layout.HeadWeight, a.LogitCount * D), ws.DLogits,
             grads.Slice(Layout.HeadWeight, a.LogitCount * D), grads.Slice(Layout.HeadBias, a.LogitCount), ws.DPooled, B, D, a.LogitCount);
@@ -205,15 +141,15 @@ internal sealed partial class RecurrentNetwork
 
         if (a.InputKind == SequenceInputKind.Tokens)
             Embedding.Backward(grads.Slice(Layout.Embedding, a.VocabularySize * a.EmbeddingSize), a.VocabularySize, a.EmbeddingSize,
-                input.Tokens, input.Offsets, ws.DX[0], s);
+                ws.DX[0], s);
     }
 
-    private static void LoadFeatures(in ShardInput input, Span<float> x, int f, in SequenceShard s)
+    private static void LoadFeatures(Span<float> x, int f, in SequenceShard s)
     {
         int B = s.Batch;
         x.Slice(0, s.Steps * B * f).Clear();
         for (int b = 0; b < B; b++)
             for (int t = 0; t < s.Lengths[b]; t++)
-                input.Features.Slice(input.Offsets[b] + t * f, f).CopyTo(x.Slice((t * B + b) * f, f));
+                s.Features.Slice(s.Offsets[b] + t * f, f).CopyTo(x.Slice((t * B + b) * f, f));
     }
 }

@@ -204,7 +204,7 @@ public sealed record RecurrentArchitecture
         }
         else Require(Classification == ClassificationKind.Multiclass ? NumberOfClasses is >= 2 and <= MaxDimension : NumberOfClasses == 2,
             nameof(NumberOfClasses), NumberOfClasses, Classification == ClassificationKind.Binary ? "2 for a binary head" : $"2..{MaxDimension}");
-        long total = ParameterLayout.CountParameters(this);
+        long total = Model.ParameterLayout.CountParameters(this);
         if (total > int.MaxValue)
             throw new ArgumentException($"RecurrentArchitecture has {total} parameters (HiddenSize {HiddenSize}, NumberOfLayers {NumberOfLayers}, " +
                 $"VocabularySize {VocabularySize} × EmbeddingSize {EmbeddingSize}); at most {int.MaxValue} are supported.", nameof(HiddenSize));

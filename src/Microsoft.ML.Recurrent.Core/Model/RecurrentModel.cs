@@ -1,3 +1,4 @@
+using Microsoft.ML.Recurrent.Model;
 using Microsoft.ML.Recurrent.Serialization;
 
 namespace Microsoft.ML.Recurrent;

@@ -1,3 +1,4 @@
+using Microsoft.ML.Recurrent.Data;
 using Microsoft.ML.Recurrent.Layers;
 
 namespace Microsoft.ML.Recurrent;
@@ -14,8 +15,8 @@ public sealed partial class RecurrentPredictor
         if (a.InputKind != SequenceInputKind.Features) throw new InvalidOperationException("This model reads token ids, not dense features.");
         CheckFeatures(features, a.FeaturesPerStep, 0);
         var s = _scratch.Value!;
-        s.Length[0] = features.Length / a.FeaturesPerStep;
-        RunValues(s, new ShardInput(s.Length, s.Offset, default, features), values);
+        s.Batch.PackOne(default, features, a.FeaturesPerStep);
+        RunValues(s, values);
     }
 
     /// <summary>Regression outputs of one token sequence, in the target's units.</summary>
@@ -24,8 +25,8 @@ public sealed partial class RecurrentPredictor
         var a = RequireRegression(values, 1);
         if (a.InputKind != SequenceInputKind.Tokens) throw new InvalidOperationException($"This model reads dense features ({a.FeaturesPerStep} per step), not token ids.");
         var s = _scratch.Value!;
-        s.Length[0] = tokens.Length;
-        RunValues(s, new ShardInput(s.Length, s.Offset, tokens, default), values);
+        s.Batch.PackOne(tokens, default, 0);
+        RunValues(s, values);
     }
 
     /// <summary>Regression outputs [N, outputs] of many dense sequences, scored in length-sorted batches.</summary>
@@ -88,10 +89,10 @@ public sealed partial class RecurrentPredictor
         return a;
     }
 
-    private void RunValues(Scratch s, in ShardInput input, Span<float> values)
+    private void RunValues(Scratch s, Span<float> values)
     {
         int K = NumberOfOutputs;
-        _network.Forward(s.Workspace, input, training: false, 0);
+        _network.Forward(s.Workspace, s.Batch.Shard(0), training: false, 0);
         s.Workspace.Logits.AsSpan(0, K).CopyTo(values);
         _model.TargetStandardization!.Restore(values.Slice(0, K));
     }
@@ -106,7 +107,7 @@ public sealed partial class RecurrentPredictor
             int n = Math.Min(BatchSize, count - start);
             for (int i = 0; i < n; i++) indices[i] = start + i;
             s.Batch.Pack(source, indices[..n], default);
-            _network.Forward(s.Workspace, s.Batch.Shard(0, n), training: false, 0);
+            _network.Forward(s.Workspace, s.Batch.Shard(0), training: false, 0);
             for (int r = 0; r < n; r++)
                 s.Workspace.Logits.AsSpan(r * K, K).CopyTo(values.Slice(s.Batch.Order[r] * K, K));
         }

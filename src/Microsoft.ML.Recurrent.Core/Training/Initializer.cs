@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 using Microsoft.ML.Recurrent.Kernels;
-using Microsoft.ML.Recurrent.Layers;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Training;
 

@@ -1,3 +1,5 @@
+using Microsoft.ML.Recurrent.Data;
+
 namespace Microsoft.ML.Recurrent.Training;
 
 /// <summary>

@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
+using Microsoft.ML.Recurrent.Data;
 using Microsoft.ML.Recurrent.Kernels;
 using Microsoft.ML.Recurrent.Layers;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Training;
 

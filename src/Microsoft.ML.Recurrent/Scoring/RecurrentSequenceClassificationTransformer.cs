@@ -76,7 +76,9 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new ScoredDataView(input, _scorer.Bind(input.Schema));
+        var bound = _scorer.Bind(input.Schema);
+        // Wrapped so that mlContext.Model.ConvertToOnnx sees this step (MLNetInternals/OnnxExportableView.cs).
+        return MLNetInternals.OnnxExportableView.Wrap(new ScoredDataView(input, bound), input, bound);
     }
 
     /// <summary>A row-to-row mapper for <paramref name="inputSchema"/> (used by prediction engines).</summary>

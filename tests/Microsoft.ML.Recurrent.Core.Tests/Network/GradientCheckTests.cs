@@ -1,6 +1,8 @@
 using Microsoft.ML.Recurrent.Layers;
 using Microsoft.ML.Recurrent.Tests.Parity;
 using Xunit;
+using Microsoft.ML.Recurrent.Data;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Tests.Network;
 
@@ -75,7 +77,7 @@ public class GradientCheckTests
         batch.Pack(data, Enumerable.Range(0, B).ToArray(), default);
         var ws = new Workspace(layout.Architecture);
         var gradients = new float[layout.Count];
-        var shard = batch.Shard(0, B);
+        var shard = batch.Shard(0);
         net.Forward(ws, shard, training: true, 0);
         var engineLogits = ws.Logits.AsSpan(0, B * a.LogitCount).ToArray();
         if (regression)

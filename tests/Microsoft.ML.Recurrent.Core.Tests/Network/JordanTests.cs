@@ -1,3 +1,4 @@
+using Microsoft.ML.Recurrent.Model;
 using Xunit;
 
 namespace Microsoft.ML.Recurrent.Tests.Network;

@@ -1,3 +1,4 @@
+using Microsoft.ML.Recurrent.Model;
 namespace Microsoft.ML.Recurrent.Tests.Network;
 
 /// <summary>

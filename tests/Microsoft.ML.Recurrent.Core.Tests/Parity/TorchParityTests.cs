@@ -1,4 +1,7 @@
 using Xunit;
+using Microsoft.ML.Recurrent.Layers;
+using Microsoft.ML.Recurrent.Data;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Tests.Parity;
 
@@ -119,7 +122,7 @@ internal sealed class TorchRun
         batch.Pack(data, Enumerable.Range(0, B).ToArray(), default);
         var ws = new Workspace(layout.Architecture);
         var gradients = new float[layout.Count];
-        var shard = batch.Shard(0, B);
+        var shard = batch.Shard(0);
         net.Forward(ws, shard, training: true, dropoutSeed: 0);
         int steps = shard.Steps, D = a.OutputSize;
         var logits = ws.Logits.AsSpan(0, B * a.LogitCount).ToArray();
