@@ -193,7 +193,12 @@ namespace Microsoft.ML.Recurrent.MLNetInternals
             var m = model.Metadata;
             string Required(string key) => m.TryGetValue(key, out var v) ? v : throw Corrupt($"the engine model has no '{key}' metadata");
 
-            var task = a.Classification == ClassificationKind.Binary ? SequenceClassificationTask.Binary : SequenceClassificationTask.Multiclass;
+            var task = a.Classification switch
+            {
+                ClassificationKind.Binary => SequenceClassificationTask.Binary,
+                ClassificationKind.Regression => SequenceClassificationTask.Regression,
+                _ => SequenceClassificationTask.Multiclass,
+            };
             if (m.TryGetValue(MetadataKeys.Task, out var taskText) && taskText != task.ToString())
                 throw Corrupt($"the metadata says task '{taskText}' but the engine model has a {a.Classification} head");
 

@@ -27,10 +27,11 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
         SequenceClassificationTask task, string featureColumnName, string[]? classNames, IReadOnlyList<EpochSummary>? history)
     {
         ArgumentNullException.ThrowIfNull(env);
-        if (task is not (SequenceClassificationTask.Binary or SequenceClassificationTask.Multiclass))
-            throw new ArgumentOutOfRangeException(nameof(task), task, "Expected Binary or Multiclass.");
-        if (task == SequenceClassificationTask.Binary != (model.Architecture.Classification == ClassificationKind.Binary))
-            throw new ArgumentException($"A {task} transformer needs a {(task == SequenceClassificationTask.Binary ? "binary" : "multiclass")} model.", nameof(model));
+        if (task is not (SequenceClassificationTask.Binary or SequenceClassificationTask.Multiclass or SequenceClassificationTask.Regression))
+            throw new ArgumentOutOfRangeException(nameof(task), task, "Expected Binary, Multiclass or Regression.");
+        var head = task switch { SequenceClassificationTask.Binary => ClassificationKind.Binary, SequenceClassificationTask.Regression => ClassificationKind.Regression, _ => ClassificationKind.Multiclass };
+        if (model.Architecture.Classification != head)
+            throw new ArgumentException($"A {task} transformer needs a model with a {head} head; this one has {model.Architecture.Classification}.", nameof(model));
         if (classNames is not null && classNames.Length != model.Architecture.NumberOfClasses)
             throw new ArgumentException($"{classNames.Length} class names for {model.Architecture.NumberOfClasses} classes.", nameof(classNames));
         Host = env.Register(nameof(RecurrentSequenceClassificationTransformer));

@@ -106,7 +106,10 @@ internal sealed class TokenScoringBatch(SequenceScorer scorer, TokenSequenceRead
     public override void ReadRow(int slot) => Rows[slot] = reader.Read().ToArray();
 
     private protected override void Predict(IReadOnlyList<int[]> sequences, Span<float> probabilities, Span<float> logits)
-        => Scorer.Predictor.Predict(sequences, probabilities, logits);
+    {
+        if (Scorer.Task == SequenceClassificationTask.Regression) Scorer.Predictor.PredictValues(sequences, logits);
+        else Scorer.Predictor.Predict(sequences, probabilities, logits);
+    }
 }
 
 /// <summary>Dense rows.</summary>
@@ -115,5 +118,8 @@ internal sealed class FloatScoringBatch(SequenceScorer scorer, FloatSequenceRead
     public override void ReadRow(int slot) => Rows[slot] = reader.TryRead(out var steps) ? steps.ToArray() : null;
 
     private protected override void Predict(IReadOnlyList<float[]> sequences, Span<float> probabilities, Span<float> logits)
-        => Scorer.Predictor.Predict(sequences, probabilities, logits);
+    {
+        if (Scorer.Task == SequenceClassificationTask.Regression) Scorer.Predictor.PredictValues(sequences, logits);
+        else Scorer.Predictor.Predict(sequences, probabilities, logits);
+    }
 }

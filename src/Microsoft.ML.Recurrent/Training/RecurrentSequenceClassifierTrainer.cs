@@ -88,7 +88,8 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
     {
         var o = _options;
         var label = ColumnChecks.CheckLabel(schema, o.LabelColumnName, Task);
-        var task = label.Type is BooleanDataViewType ? SequenceClassificationTask.Binary : SequenceClassificationTask.Multiclass;
+        var task = Task == SequenceClassificationTask.Regression ? Task
+            : label.Type is BooleanDataViewType ? SequenceClassificationTask.Binary : SequenceClassificationTask.Multiclass;
         var weight = ColumnChecks.CheckWeight(schema, o.ExampleWeightColumnName);
         var featureColumn = schema.GetColumnOrNull(o.FeatureColumnName);
         bool isFloat = featureColumn is { } fc && ColumnChecks.KindOf(fc.Type) == SequenceColumnKind.Float;
@@ -205,7 +206,12 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
             Bidirectional = o.Bidirectional,
             Dropout = o.Dropout,
             Pooling = o.Pooling,
-            Classification = c.Task == SequenceClassificationTask.Binary ? ClassificationKind.Binary : ClassificationKind.Multiclass,
+            Classification = c.Task switch
+            {
+                SequenceClassificationTask.Binary => ClassificationKind.Binary,
+                SequenceClassificationTask.Regression => ClassificationKind.Regression,
+                _ => ClassificationKind.Multiclass,
+            },
             NumberOfClasses = c.ClassCount,
         };
     }
@@ -229,6 +235,8 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
             EarlyStoppingPatience = hasValidation ? o.EarlyStoppingPatience : 0,
             Seed = seed,
             NumberOfThreads = o.NumberOfThreads,
+            RegressionLoss = o.RegressionLoss,
+            HuberDelta = o.HuberDelta,
         };
     }
 
