@@ -15,11 +15,14 @@ internal readonly ref struct DirectionWeights
     public readonly ReadOnlySpan<float> Bih;   // [G*H]
     public readonly ReadOnlySpan<float> Bhh;   // [G*H]
     public readonly ReadOnlySpan<float> Peep;  // [3H] or empty
+    public readonly ReadOnlySpan<float> Wyh, Byh;  // Jordan: [R, H], [R]; else empty. (Jordan's Whh is W_hy [H, R], Bhh b_hy.)
 
     public DirectionWeights(ReadOnlySpan<float> p, in DirectionOffsets o, int gh, int hidden, ReadOnlySpan<float> whhT, ReadOnlySpan<float> whhTPanels = default)
     {
         Wih = p.Slice(o.WeightIh, gh * o.InputSize);
-        Whh = p.Slice(o.WeightHh, gh * hidden);
+        Whh = p.Slice(o.WeightHh, gh * o.RecurrentSize);
+        Wyh = o.WeightYh >= 0 ? p.Slice(o.WeightYh, o.RecurrentSize * hidden) : default;
+        Byh = o.BiasYh >= 0 ? p.Slice(o.BiasYh, o.RecurrentSize) : default;
         Bih = p.Slice(o.BiasIh, gh);
         Bhh = p.Slice(o.BiasHh, gh);
         Peep = o.Peephole >= 0 ? p.Slice(o.Peephole, 3 * hidden) : default;
@@ -31,12 +34,14 @@ internal readonly ref struct DirectionWeights
 /// <summary>Gradient slices of one direction of one layer (same layout as <see cref="DirectionWeights"/>).</summary>
 internal readonly ref struct DirectionGradients
 {
-    public readonly Span<float> Wih, Whh, Bih, Bhh, Peep;
+    public readonly Span<float> Wih, Whh, Bih, Bhh, Peep, Wyh, Byh;
 
     public DirectionGradients(Span<float> g, in DirectionOffsets o, int gh, int hidden)
     {
         Wih = g.Slice(o.WeightIh, gh * o.InputSize);
-        Whh = g.Slice(o.WeightHh, gh * hidden);
+        Whh = g.Slice(o.WeightHh, gh * o.RecurrentSize);
+        Wyh = o.WeightYh >= 0 ? g.Slice(o.WeightYh, o.RecurrentSize * hidden) : default;
+        Byh = o.BiasYh >= 0 ? g.Slice(o.BiasYh, o.RecurrentSize) : default;
         Bih = g.Slice(o.BiasIh, gh);
         Bhh = g.Slice(o.BiasHh, gh);
         Peep = o.Peephole >= 0 ? g.Slice(o.Peephole, 3 * hidden) : default;
@@ -72,6 +77,8 @@ internal static class RecurrentLayer
         int first = reverse ? T : 0;
         buf.Hs.AsSpan(first * B * H, B * H).Clear();
         if (a.Cell == RecurrentCellType.Lstm) buf.Cs.AsSpan(first * B * H, B * H).Clear();
+        bool jordan = a.Recurrence == RnnRecurrence.Jordan;
+        if (jordan) buf.Ys.AsSpan(first * B * a.RecurrentSize, B * a.RecurrentSize).Clear();
 
         int D = a.OutputSize;
         switch (a.Cell)
@@ -87,6 +94,10 @@ internal static class RecurrentLayer
             case RecurrentCellType.Gru:
                 var before = new GruResetBeforeCell(w, buf, B, H);
                 TimeLoop.Forward(ref before, buf, y, yOffset, H, D, s, reverse);
+                break;
+            case RecurrentCellType.Rnn when jordan:
+                var jordanCell = new JordanCell(w, default, buf, B, H, a.RecurrentSize, a.RnnActivation == RnnActivation.Relu);
+                TimeLoop.Forward(ref jordanCell, buf, y, yOffset, H, D, s, reverse);
                 break;
             default:
                 var rnn = new RnnCell(w, buf, B, H, a.RnnActivation == RnnActivation.Relu);
@@ -110,6 +121,8 @@ internal static class RecurrentLayer
         if (dhFinal.IsEmpty) dh.Clear();
         else for (int b = 0; b < B; b++) dhFinal.Slice(b * D + yOffset, H).CopyTo(dh.Slice(b * H, H));
         if (a.Cell == RecurrentCellType.Lstm) buf.Dc.AsSpan(0, B * H).Clear();
+        bool jordan = a.Recurrence == RnnRecurrence.Jordan;
+        if (jordan) buf.DyRec.AsSpan(0, B * a.RecurrentSize).Clear();   // nothing reads the last step's y
 
         switch (a.Cell)
         {
@@ -124,6 +137,10 @@ internal static class RecurrentLayer
             case RecurrentCellType.Gru:
                 var before = new GruResetBeforeCell(w, buf, B, H);
                 TimeLoop.Backward(ref before, buf, dy, yOffset, H, D, gh, s, reverse);
+                break;
+            case RecurrentCellType.Rnn when jordan:
+                var jordanCell = new JordanCell(w, g, buf, B, H, a.RecurrentSize, a.RnnActivation == RnnActivation.Relu);
+                TimeLoop.Backward(ref jordanCell, buf, dy, yOffset, H, D, gh, s, reverse);
                 break;
             default:
                 var rnn = new RnnCell(w, buf, B, H, a.RnnActivation == RnnActivation.Relu);
@@ -143,6 +160,12 @@ internal static class RecurrentLayer
             // r and z rows see h; n rows see r∘h.
             Sgemm.Multiply(true, false, 2 * H, H, rows, dGates, gh, hPrevAll, H, g.Whh, H, accumulate: true);
             Sgemm.Multiply(true, false, H, H, rows, dGates[(2 * H)..], gh, buf.ResetH.AsSpan(0, rows * H), H, g.Whh[(2 * H * H)..], H, accumulate: true);
+        }
+        else if (jordan)
+        {
+            // Jordan: dW_hy[H, R] += dA^T · y_{t-1} over all rows, the outputs each step read.
+            int R = a.RecurrentSize;
+            Sgemm.Multiply(true, false, gh, R, rows, dGates, gh, buf.Ys.AsSpan((reverse ? 1 : 0) * B * R, rows * R), R, g.Whh, R, accumulate: true);
         }
         else
         {

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Recurrent.Layers;
 /// The whole classifier over one shard: embedding or dense input → L recurrent layers (each 1 or 2 directions,
 /// dropout between) → pooling → head. Holds the flat parameter vector and the transposed W_hh copies the step GEMMs read.
 /// </summary>
-internal sealed class RecurrentNetwork
+internal sealed partial class RecurrentNetwork
 {
     public RecurrentArchitecture Architecture { get; }
     public ParameterLayout Layout { get; }
@@ -27,8 +27,8 @@ internal sealed class RecurrentNetwork
         _whhTPanels = new float[layout.Directions.Length][];
         for (int i = 0; i < _whhT.Length; i++)
         {
-            _whhT[i] = new float[gh * Architecture.HiddenSize];
-            _whhTPanels[i] = new float[gh * Architecture.HiddenSize];
+            _whhT[i] = new float[gh * Architecture.RecurrentSize];
+            _whhTPanels[i] = new float[gh * Architecture.RecurrentSize];
         }
         RefreshDerived();
     }
@@ -36,7 +36,8 @@ internal sealed class RecurrentNetwork
     /// <summary>Re-transposes W_hh after the parameters changed (once per optimizer step).</summary>
     public void RefreshDerived()
     {
-        int H = Architecture.HiddenSize, gh = Architecture.GateCount * H, pw = RecurrentLayer.PanelWidth;
+        // H here is the width each step reads from the previous one: the hidden size, or a Jordan cell's output size.
+        int H = Architecture.RecurrentSize, gh = Architecture.GateCount * Architecture.HiddenSize, pw = RecurrentLayer.PanelWidth;
         for (int i = 0; i < _whhT.Length; i++)
         {
             ReadOnlySpan<float> whh = Parameters.AsSpan(Layout.Directions[i].WeightHh, gh * H);
@@ -94,7 +95,8 @@ internal sealed class RecurrentNetwork
             a.Bidirectional ? ws.Directions[top + 1].Hs.AsSpan(0, B * H) : default, ws.Pooled, ws.ArgMax, H, D, s);
         ClassifierHead.Forward(ws.Pooled, Parameters.AsSpan(Layout.HeadWeight, a.LogitCount * D), Parameters.AsSpan(Layout.HeadBias, a.LogitCount),
             ws.Logits, B, D, a.LogitCount);
-        ClassifierHead.Probabilities(ws.Logits, ws.Probabilities, B, a.Classification, a.NumberOfClasses);
+        if (a.Classification != ClassificationKind.Regression)
+            ClassifierHead.Probabilities(ws.Logits, ws.Probabilities, B, a.Classification, a.NumberOfClasses);
     }
 
     /// <summary>
@@ -104,10 +106,17 @@ internal sealed class RecurrentNetwork
     /// </summary>
     public double Backward(Workspace ws, in SequenceShard s, Span<float> grads, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, float lossScale, bool inputGradient = false)
     {
+        double loss = ClassifierHead.LossAndGradient(ws.Logits, labels, weights, lossScale, ws.DLogits, s.Batch, Architecture.Classification, Architecture.LogitCount);
+        BackwardFromHead(ws, s, grads, inputGradient);
+        return loss;
+    }
+
+    /// <summary>Backward from the head's output gradient ws.DLogits down to the input (the part every head shares).</summary>
+    private void BackwardFromHead(Workspace ws, in SequenceShard s, Span<float> grads, bool inputGradient)
+    {
         var a = Architecture;
         int B = s.Batch, T = s.Steps, D = a.OutputSize, H = a.HiddenSize, gh = a.GateCount * H;
 
-        double loss = ClassifierHead.LossAndGradient(ws.Logits, labels, weights, lossScale, ws.DLogits, B, a.Classification, a.LogitCount);
         ClassifierHead.Backward(ws.Pooled, Parameters.AsSpan(Layout.HeadWeight, a.LogitCount * D), ws.DLogits,
             grads.Slice(Layout.HeadWeight, a.LogitCount * D), grads.Slice(Layout.HeadBias, a.LogitCount), ws.DPooled, B, D, a.LogitCount);
         bool last = a.Pooling == SequencePooling.Last;
@@ -133,7 +142,6 @@ internal sealed class RecurrentNetwork
         if (a.InputKind == SequenceInputKind.Tokens)
             Embedding.Backward(grads.Slice(Layout.Embedding, a.VocabularySize * a.EmbeddingSize), a.VocabularySize, a.EmbeddingSize,
                 ws.DX[0], s);
-        return loss;
     }
 
     private static void LoadFeatures(Span<float> x, int f, in SequenceShard s)

@@ -78,6 +78,8 @@ internal sealed class DirectionBuffers
     public float[] DGates = [];   // [T, B, G*H] dL/d pre-activation (input side)
     public float[] DGatesH = [];  // [T, B, G*H] GRU reset-after: dL/d hidden-side pre-activation (n part scaled by r)
     public float[] Dh = [], DhPrev = [], Dc = [], DcPrev = [];  // [B, H] recurrent gradients
+    public float[] Ys = [];       // Jordan: [T+1, B, R] outputs y by slot (what the next step reads)
+    public float[] DyRec = [], DyRecPrev = [];  // Jordan: [B, R] gradient reaching y through the next step's recurrence
 
     public void Ensure(RecurrentArchitecture a, int batch, int steps, bool training)
     {
@@ -95,7 +97,14 @@ internal sealed class DirectionBuffers
         }
         if (gru && after) Buffers.Grow(ref Hn, tbh);
         if (gru && !after) Buffers.Grow(ref ResetH, tbh);
+        bool jordan = a.Recurrence == RnnRecurrence.Jordan;
+        if (jordan) Buffers.Grow(ref Ys, (long)(steps + 1) * batch * a.RecurrentSize);
         if (!training) return;
+        if (jordan)
+        {
+            Buffers.Grow(ref DyRec, (long)batch * a.RecurrentSize);
+            Buffers.Grow(ref DyRecPrev, (long)batch * a.RecurrentSize);
+        }
         Buffers.Grow(ref DGates, tbg);
         Buffers.Grow(ref Dh, (long)batch * h);
         Buffers.Grow(ref DhPrev, (long)batch * h);

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Recurrent;
 /// Scores sequences with a <see cref="RecurrentModel"/>. Thread-safe: any number of threads may call it at once;
 /// each gets its own workspace (grown to the longest sequence seen, then reused), so steady-state calls allocate nothing.
 /// </summary>
-public sealed class RecurrentPredictor
+public sealed partial class RecurrentPredictor
 {
     /// <summary>Sequences scored together by the batch overloads.</summary>
     public const int BatchSize = 64;

@@ -104,7 +104,14 @@ internal static class RecurrentOnnxGraph
         string logits = g.Op("Gemm", "logits", [pooled, g.AddInitializer("head_weight", headW, [a.LogitCount, a.OutputSize]),
             g.AddInitializer("head_bias", headB, [a.LogitCount])], new OnnxAttribute("transB", 1L));
         string probabilities;
-        if (a.Classification == ClassificationKind.Binary)
+        if (a.Classification == ClassificationKind.Regression)
+        {
+            // A regression head has no probabilities: its second output is the prediction in the target's units.
+            var st = model.TargetStandardization!;
+            string scaled = g.Op("Mul", "values_scaled", [logits, g.AddInitializer("target_scale", st.Scale.ToArray(), [a.LogitCount])]);
+            probabilities = g.Op("Add", "values", [scaled, g.AddInitializer("target_mean", st.Mean.ToArray(), [a.LogitCount])]);
+        }
+        else if (a.Classification == ClassificationKind.Binary)
         {
             string p1 = g.Op("Sigmoid", "probability", [logits]);
             string p0 = g.Op("Sub", "probability_0", [g.Scalar("one_f", 1f), p1]);

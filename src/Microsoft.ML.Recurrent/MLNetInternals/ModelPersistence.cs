@@ -176,7 +176,14 @@ namespace Microsoft.ML.Recurrent.MLNetInternals
             long length = r.Int64("engine model length");
             if (length != r.Remaining)
                 throw Corrupt($"the engine model length is {length}; {r.Remaining} bytes follow");
-            return RecurrentModel.Load(new MemoryStream(r.Bytes, r.Position, (int)length, writable: false));
+            try
+            {
+                return RecurrentModel.Load(new MemoryStream(r.Bytes, r.Position, (int)length, writable: false));
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"Corrupt recurrent sequence classifier in the model file: the engine model is invalid. {e.Message}", e);
+            }
         }
 
         /// <summary>Everything the ML.NET layer needs, from the engine model's architecture and checksummed metadata.</summary>
@@ -186,7 +193,12 @@ namespace Microsoft.ML.Recurrent.MLNetInternals
             var m = model.Metadata;
             string Required(string key) => m.TryGetValue(key, out var v) ? v : throw Corrupt($"the engine model has no '{key}' metadata");
 
-            var task = a.Classification == ClassificationKind.Binary ? SequenceClassificationTask.Binary : SequenceClassificationTask.Multiclass;
+            var task = a.Classification switch
+            {
+                ClassificationKind.Binary => SequenceClassificationTask.Binary,
+                ClassificationKind.Regression => SequenceClassificationTask.Regression,
+                _ => SequenceClassificationTask.Multiclass,
+            };
             if (m.TryGetValue(MetadataKeys.Task, out var taskText) && taskText != task.ToString())
                 throw Corrupt($"the metadata says task '{taskText}' but the engine model has a {a.Classification} head");
 

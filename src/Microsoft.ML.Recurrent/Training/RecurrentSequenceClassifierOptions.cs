@@ -121,6 +121,12 @@ public class RecurrentSequenceClassifierOptions
     /// </summary>
     public int EarlyStoppingPatience { get; set; } = 3;
 
+    /// <summary>Regression trainers: the loss, on the standardised label (squared error by default; Huber or absolute error resist outliers).</summary>
+    public RegressionLoss RegressionLoss { get; set; } = RegressionLoss.SquaredError;
+
+    /// <summary>Regression with <see cref="RegressionLoss.Huber"/>: where the loss turns from squared to absolute, in standard deviations of the label.</summary>
+    public float HuberDelta { get; set; } = 1f;
+
     /// <summary>
     /// Validation rows given with the options, so validation works inside <c>pipeline.Fit</c>. The trainer reads this
     /// view as it is, like the training rows it receives: it must have the trainer's input columns (label, features,
@@ -145,7 +151,9 @@ public class RecurrentSequenceClassifierOptions
 
     /// <summary>
     /// Optional live progress (epoch, step, loss, sequences/s, validation metrics), reported on the training thread,
-    /// in addition to the messages sent to <see cref="MLContext.Log"/>. Not saved with the model.
+    /// in addition to the messages sent to <see cref="MLContext.Log"/> and the per-epoch checkpoints on ML.NET's progress
+    /// channel (<c>IProgressChannel</c> "Training recurrent sequence classifier": loss, validation loss and accuracy;
+    /// epochs and steps). Not saved with the model.
     /// </summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 
@@ -187,6 +195,8 @@ public class RecurrentSequenceClassifierOptions
         Require(LearningRate > 0 && float.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "a finite value > 0");
         Require(GradientClipNorm >= 0, nameof(GradientClipNorm), GradientClipNorm, ">= 0");
         Require(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, ">= 0");
+        Require(Enum.IsDefined(RegressionLoss), nameof(RegressionLoss), RegressionLoss, "a RegressionLoss value");
+        Require(HuberDelta > 0 && float.IsFinite(HuberDelta), nameof(HuberDelta), HuberDelta, "a finite value > 0");
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, ">= 0");
         Require(Enum.IsDefined(Optimizer), nameof(Optimizer), Optimizer, "an OptimizerKind value");
         Require(Momentum is >= 0f and < 1f, nameof(Momentum), Momentum, "0 <= momentum < 1");

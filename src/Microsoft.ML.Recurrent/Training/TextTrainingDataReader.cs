@@ -24,17 +24,20 @@ internal static class TextTrainingDataReader
         var labels = new List<int>();
         var weights = weight is null ? null : new List<float>();
         var held = new List<bool>();
+        var targets = RegressionLabels.For(task);
         using (var cursor = data.GetRowCursor(RowGetters.Active(label, features, weight)))
         {
-            var getLabel = RowGetters.Label(cursor, label, task);
+            var getTarget = targets is null ? null : RowGetters.Target(cursor, label);
+            var getLabel = getTarget is null ? RowGetters.Label(cursor, label, task) : () => 0;
             var getWeight = RowGetters.Weight(cursor, weight);
             var getTokens = cursor.GetGetter<VBuffer<ReadOnlyMemory<char>>>(features);
             VBuffer<ReadOnlyMemory<char>> buffer = default;
             while (cursor.MoveNext())
             {
                 if ((counts.Rows++ & 1023) == 0) checkAlive();
+                float target = getTarget?.Invoke() ?? 0;
                 int y = getLabel();
-                if (y < 0) { counts.MissingLabel++; continue; }
+                if (y < 0 || !float.IsFinite(target)) { counts.MissingLabel++; continue; }
                 float w = 1;
                 if (getWeight is not null && !((w = getWeight()) >= 0 && float.IsFinite(w))) { counts.BadWeight++; continue; }
                 bool holdOut = split?.HoldOut() ?? false;
@@ -60,6 +63,7 @@ internal static class TextTrainingDataReader
                 labels.Add(y);
                 weights?.Add(w);
                 held.Add(holdOut);
+                targets?.Add(target, holdOut);
                 if (holdOut) counts.HeldOut++; else counts.Used++;
             }
         }
@@ -87,7 +91,7 @@ internal static class TextTrainingDataReader
             for (int t = 0; t < ids.Length; t++) ids[t] = finalId[ids[t]];
             (held[i] ? validation! : builder).AddTokens(ids, labels[i], weights?[i] ?? 1f);
         }
-        heldOut = validation?.Build();
-        return builder.Build();
+        heldOut = RegressionLabels.Attach(targets, validation?.Build(), heldOut: true);
+        return RegressionLabels.Attach(targets, builder.Build(), heldOut: false)!;
     }
 }

@@ -16,21 +16,26 @@ internal static class TrainingDataReader
         var builder = encoder.CreateDatasetBuilder();
         var held = split is null ? null : encoder.CreateDatasetBuilder();
         using var cursor = data.GetRowCursor(RowGetters.Active(label, features, weight));
-        var getLabel = RowGetters.Label(cursor, label, task);
+        // Regression: the Single label is kept aside (NaN or infinite counts as missing) and attached as the target.
+        var targets = RegressionLabels.For(task);
+        var getTarget = targets is null ? null : RowGetters.Target(cursor, label);
+        var getLabel = getTarget is null ? RowGetters.Label(cursor, label, task) : () => 0;
         var getWeight = RowGetters.Weight(cursor, weight);
         var reader = encoder.CreateReader(cursor, features);
         while (cursor.MoveNext())
         {
             if ((counts.Rows++ & 1023) == 0) checkAlive();
+            float target = getTarget?.Invoke() ?? 0;
             int y = getLabel();
-            if (y < 0) { counts.MissingLabel++; continue; }
+            if (y < 0 || !float.IsFinite(target)) { counts.MissingLabel++; continue; }
             float w = 1;
             if (getWeight is not null && !((w = getWeight()) >= 0 && float.IsFinite(w))) { counts.BadWeight++; continue; }
             bool holdOut = split?.HoldOut() ?? false;
             if (!reader.TryAddTo(holdOut ? held! : builder, y, w)) { counts.BadFeatures++; continue; }
+            targets?.Add(target, holdOut);
             if (holdOut) counts.HeldOut++; else counts.Used++;
         }
-        heldOut = held?.Build();
-        return builder.Build();
+        heldOut = RegressionLabels.Attach(targets, held?.Build(), heldOut: true);
+        return RegressionLabels.Attach(targets, builder.Build(), heldOut: false)!;
     }
 }
