@@ -55,18 +55,19 @@ internal static class MnistConsole
     }
 
     /// <summary>Fits under the live training display, evaluates on the test split, prints the accuracy and the confusion matrix.</summary>
-    public static MnistResult Train(RecurrentCellType cell, Func<IProgress<TrainingProgress>, (ITransformer Model, RecurrentSequenceClassificationTransformer Recurrent)> fit,
+    public static MnistResult Train(RecurrentCellType cell, Func<IProgress<TrainingProgress>, ITransformer> fit,
         Func<ITransformer, MulticlassClassificationMetrics> evaluate)
     {
         string name = cell == RecurrentCellType.Lstm ? "LSTM (Lab01)" : "GRU (Lab02)";
         var clock = Stopwatch.StartNew();
-        (ITransformer model, RecurrentSequenceClassificationTransformer recurrent) = TrainingDisplay.Run(name, display =>
+        ITransformer model = TrainingDisplay.Run(name, display =>
         {
             display.Status("reading the images");
             return fit(display);
         }, validationName: "test");
         clock.Stop();
 
+        RecurrentSequenceClassificationTransformer recurrent = ((IEnumerable<ITransformer>)model).OfType<RecurrentSequenceClassificationTransformer>().Single();
         RecurrentArchitecture a = recurrent.Model.Architecture;
         string description = $"hidden {a.HiddenSize}, {recurrent.TrainingHistory.Count} epochs, steps of {recurrent.FeaturesPerStep}";
         var result = new MnistResult(name, cell, evaluate(model), clock.Elapsed, model, new TrainingCurve(name, recurrent.TrainingHistory), description);

@@ -51,6 +51,10 @@ static int Run(SpamArguments arguments, CancellationToken cancellation)
     var tokenize = mlContext.Transforms.Text.NormalizeText("NormalizedText", "Text", TextNormalizingEstimator.CaseMode.Lower, keepDiacritics: false, keepPunctuations: true, keepNumbers: true)
         .Append(mlContext.Transforms.Text.TokenizeIntoWords("Tokens", "NormalizedText", separators));
 
+    // Early stopping scores validation rows after every epoch; like ML.NET's own trainers' validation sets, they are
+    // given in the trainer's input form: tokens.
+    IDataView validationTokens = tokenize.Fit(data.Fit).Transform(data.Validation);
+
     // The same options for both cells: tuned on the validation split; --quick and the other options override them.
     TOptions Options<TOptions>(IProgress<TrainingProgress> progress) where TOptions : RecurrentSequenceClassifierOptions, new() =>
         arguments.Override(new TOptions
@@ -64,6 +68,7 @@ static int Run(SpamArguments arguments, CancellationToken cancellation)
             MaxSequenceLength = 1600,        // tokens read per message
             MinimumTokenCount = 2,           // vocabulary: words seen at least twice
             NumberOfEpochs = 12,
+            ValidationSet = validationTokens,
             EarlyStoppingPatience = 3,       // keeps the epoch with the lowest validation loss
             BatchSize = 32,
             LearningRate = 2e-3f,
@@ -78,12 +83,7 @@ static int Run(SpamArguments arguments, CancellationToken cancellation)
             RecurrentSequenceClassifierTrainer trainer = name == "LSTM"
                 ? mlContext.BinaryClassification.Trainers.Lstm(Options<LstmSequenceClassifierTrainer.Options>(progress))
                 : mlContext.BinaryClassification.Trainers.Gru(Options<GruSequenceClassifierTrainer.Options>(progress));
-
-            // Early stopping needs the validation rows in the trainer's input form (tokens), so the tokenizer is fitted
-            // first and the fitted pieces are chained into one model: saved and loaded like any ML.NET pipeline.
-            ITransformer tokenizer = tokenize.Fit(data.Fit);
-            RecurrentSequenceClassificationTransformer recurrent = trainer.Fit(tokenizer.Transform(data.Fit), tokenizer.Transform(data.Validation));
-            return (tokenizer.Append(recurrent), recurrent);
+            return tokenize.Append(trainer).Fit(data.Fit);
         }, model => mlContext.BinaryClassification.Evaluate(model.Transform(data.Test))));
     }
 

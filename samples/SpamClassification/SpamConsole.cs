@@ -58,17 +58,18 @@ internal static class SpamConsole
     }
 
     /// <summary>Fits a recurrent pipeline under the live training display, evaluates it on the test split and prints the result.</summary>
-    public static SpamResult TrainRecurrent(string name, Func<IProgress<TrainingProgress>, (ITransformer Model, RecurrentSequenceClassificationTransformer Recurrent)> fit,
+    public static SpamResult TrainRecurrent(string name, Func<IProgress<TrainingProgress>, TransformerChain<RecurrentSequenceClassificationTransformer>> fit,
         Func<ITransformer, BinaryClassificationMetrics> evaluate)
     {
         var clock = Stopwatch.StartNew();
-        (ITransformer model, RecurrentSequenceClassificationTransformer recurrent) = TrainingDisplay.Run(name, display =>
+        TransformerChain<RecurrentSequenceClassificationTransformer> model = TrainingDisplay.Run(name, display =>
         {
             display.Status("reading tokens and building the vocabulary");
             return fit(display);
         });
         clock.Stop();
 
+        RecurrentSequenceClassificationTransformer recurrent = model.LastTransformer;
         RecurrentArchitecture a = recurrent.Model.Architecture;
         IReadOnlyList<EpochSummary> history = recurrent.TrainingHistory;
         // With early stopping on, the model holds the weights of the epoch with the lowest validation loss.

@@ -37,6 +37,7 @@ internal static class DotNetCli
 
         startInfo.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         startInfo.Environment["DOTNET_NOLOGO"] = "1";
+        startInfo.Environment["NO_COLOR"] = "1";  // Spectre.Console: plain text to match
 
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("Could not start dotnet.");
         process.StandardInput.Close();
@@ -49,6 +50,7 @@ internal static class DotNetCli
         }
 
         process.WaitForExit();
-        return (process.ExitCode, output.GetAwaiter().GetResult() + error.GetAwaiter().GetResult());
+        string text = output.GetAwaiter().GetResult() + error.GetAwaiter().GetResult();
+        return (process.ExitCode, System.Text.RegularExpressions.Regex.Replace(text, @"\x1b\[[0-9;]*m", ""));  // any colour codes left
     }
 }

@@ -131,6 +131,26 @@ public class TrainerOptionsTests
     }
 
     [Fact]
+    public void New_options_are_validated_when_the_trainer_is_made()
+    {
+        var trainers = new MLContext(seed: 1).BinaryClassification.Trainers;
+        void Rejects(string name, Action<LstmSequenceClassifierTrainer.Options> set)
+        {
+            var o = new LstmSequenceClassifierTrainer.Options();
+            set(o);
+            Assert.Contains($"Options.{name} is", Assert.Throws<ArgumentOutOfRangeException>(() => trainers.Lstm(o)).Message);
+        }
+        Rejects("ValidationSetFraction", o => o.ValidationSetFraction = 1f);
+        Rejects("ValidationSetFraction", o => o.ValidationSetFraction = -0.1f);
+        Rejects("Momentum", o => o.Momentum = 1f);
+        Rejects("WarmupSteps", o => o.WarmupSteps = -1);
+        Rejects("Optimizer", o => o.Optimizer = (OptimizerKind)7);
+        Rejects("LearningRateSchedule", o => o.LearningRateSchedule = (LearningRateSchedule)7);
+        Rejects("ClassWeights", o => o.ClassWeights = [1f, float.NaN]);
+        Rejects("ClassWeights", o => o.ClassWeights = []);
+    }
+
+    [Fact]
     public void Simple_overloads_take_learningRate_and_batchSize()
     {
         var ml = new MLContext(seed: 5);

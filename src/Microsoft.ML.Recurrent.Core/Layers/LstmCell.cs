@@ -23,8 +23,11 @@ internal ref struct LstmCell(in DirectionWeights w, in DirectionGradients g, Dir
             // gates[n, 4H] += h_{t-1}[n, H] · W_hhᵀ
             RecurrentLayer.HiddenProduct(n, 0, gh, hPrev, _w, gh, H, gates, gh, accumulate: true);
             for (int b = 0; b < n; b++)
-                LstmKernels.ForwardRow(gates.Slice(b * gh, gh), cPrev.Slice(b * H, H), _w.Peep,
-                    cCur.Slice(b * H, H), tanhC.Slice(b * H, H), hCur.Slice(b * H, H), H);
+                Lanes.Run(new LstmKernels.Forward
+                {
+                    Gates = gates.Slice(b * gh, gh), CPrev = cPrev.Slice(b * H, H), Peephole = _w.Peep,
+                    C = cCur.Slice(b * H, H), TanhC = tanhC.Slice(b * H, H), HNew = hCur.Slice(b * H, H), Hidden = H,
+                });
         }
         cPrev[(n * H)..].CopyTo(cCur[(n * H)..]);   // rows that did not run keep c too
     }
@@ -35,9 +38,12 @@ internal ref struct LstmCell(in DirectionWeights w, in DirectionGradients g, Dir
         ReadOnlySpan<float> gates = buf.Gates.AsSpan(t * B * gh, B * gh);
         Span<float> dGates = buf.DGates.AsSpan(t * B * gh, B * gh);
         for (int b = 0; b < n; b++)
-            LstmKernels.BackwardRow(gates.Slice(b * gh, gh), buf.Cs.AsSpan((prev * B + b) * H, H), buf.Cs.AsSpan((cur * B + b) * H, H),
-                buf.TanhC.AsSpan((t * B + b) * H, H), _w.Peep, dh.Slice(b * H, H), _dc.AsSpan(b * H, H),
-                dGates.Slice(b * gh, gh), _dcPrev.AsSpan(b * H, H), _g.Peep, H);
+            Lanes.Run(new LstmKernels.Backward
+            {
+                Gates = gates.Slice(b * gh, gh), CPrev = buf.Cs.AsSpan((prev * B + b) * H, H), C = buf.Cs.AsSpan((cur * B + b) * H, H),
+                TanhC = buf.TanhC.AsSpan((t * B + b) * H, H), Peephole = _w.Peep, Dh = dh.Slice(b * H, H), Dc = _dc.AsSpan(b * H, H),
+                DGates = dGates.Slice(b * gh, gh), DcPrev = _dcPrev.AsSpan(b * H, H), DPeephole = _g.Peep, Hidden = H,
+            });
         _dc.AsSpan(n * H, (B - n) * H).CopyTo(_dcPrev.AsSpan(n * H));
         // dh_{t-1}[n, H] = dG[n, 4H] · W_hh[4H, H]
         if (n > 0) Sgemm.Multiply(false, false, n, H, gh, dGates, gh, _w.Whh, H, dhPrev, H, accumulate: false);

@@ -14,7 +14,7 @@ internal readonly ref struct RnnCell(in DirectionWeights w, DirectionBuffers buf
         Span<float> hPrev = buf.Hs.AsSpan(prev * B * H, B * H), hCur = buf.Hs.AsSpan(cur * B * H, B * H), pre = buf.Gates.AsSpan(t * B * H, B * H);
         // pre[n, H] += h_{t-1}[n, H] · W_hhᵀ
         RecurrentLayer.HiddenProduct(n, 0, H, hPrev, _w, H, H, pre, H, accumulate: true);
-        for (int b = 0; b < n; b++) RnnKernels.ForwardRow(pre.Slice(b * H, H), hCur.Slice(b * H, H), H, relu);
+        for (int b = 0; b < n; b++) Lanes.Run(new RnnKernels.Forward { Pre = pre.Slice(b * H, H), HNew = hCur.Slice(b * H, H), Hidden = H, Relu = relu });
     }
 
     public void Backward(int t, int n, int prev, int cur, Span<float> dh, Span<float> dhPrev)
@@ -23,7 +23,7 @@ internal readonly ref struct RnnCell(in DirectionWeights w, DirectionBuffers buf
         int B = batch, H = hidden;
         ReadOnlySpan<float> act = buf.Gates.AsSpan(t * B * H, B * H);
         Span<float> dPre = buf.DGates.AsSpan(t * B * H, B * H);
-        for (int b = 0; b < n; b++) RnnKernels.BackwardRow(act.Slice(b * H, H), dh.Slice(b * H, H), dPre.Slice(b * H, H), H, relu);
+        for (int b = 0; b < n; b++) Lanes.Run(new RnnKernels.Backward { Act = act.Slice(b * H, H), Dh = dh.Slice(b * H, H), DPre = dPre.Slice(b * H, H), Hidden = H, Relu = relu });
         // dh_{t-1}[n, H] = dPre[n, H] · W_hh[H, H]
         Sgemm.Multiply(false, false, n, H, H, dPre, H, _w.Whh, H, dhPrev, H, accumulate: false);
     }

@@ -18,6 +18,7 @@ public static partial class RecurrentTrainer
     /// <param name="validation">Optional validation set: reported each epoch and used for early stopping.</param>
     /// <param name="progress">Optional progress sink (called on the training thread).</param>
     /// <param name="cancellationToken">Stops training between mini-batches with <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="ArgumentException">An invalid setting, data that does not fit the architecture, or training labels that are all one class.</exception>
     public static TrainingResult Train(RecurrentArchitecture architecture, TrainingOptions options, SequenceDataset train,
         SequenceDataset? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -29,6 +30,9 @@ public static partial class RecurrentTrainer
         CheckData(architecture, train, nameof(train));
         if (validation is not null) CheckData(architecture, validation, nameof(validation));
         if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
+        // One class only: the loss is minimised by a constant and nothing is learned (issue #11, item 9).
+        if (train.LabelList.All(y => y == train.LabelList[0]))
+            throw new ArgumentException($"Every one of the {train.Count} training sequences has label {train.LabelList[0]}: a classifier needs examples of at least two classes.", nameof(train));
         if (options.ClassWeights is { } cw && cw.Count != architecture.NumberOfClasses)
             throw new ArgumentException($"TrainingOptions.ClassWeights has {cw.Count} entries; expected one per class ({architecture.NumberOfClasses}).", nameof(options));
         if (options.EarlyStoppingPatience > 0 && validation is null)

@@ -176,7 +176,14 @@ namespace Microsoft.ML.Recurrent.MLNetInternals
             long length = r.Int64("engine model length");
             if (length != r.Remaining)
                 throw Corrupt($"the engine model length is {length}; {r.Remaining} bytes follow");
-            return RecurrentModel.Load(new MemoryStream(r.Bytes, r.Position, (int)length, writable: false));
+            try
+            {
+                return RecurrentModel.Load(new MemoryStream(r.Bytes, r.Position, (int)length, writable: false));
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"Corrupt recurrent sequence classifier in the model file: the engine model is invalid. {e.Message}", e);
+            }
         }
 
         /// <summary>Everything the ML.NET layer needs, from the engine model's architecture and checksummed metadata.</summary>

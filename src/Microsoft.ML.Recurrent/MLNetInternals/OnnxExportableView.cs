@@ -41,7 +41,7 @@ internal sealed class OnnxExportableView(IDataView scored, IDataView source, Bou
     public IDataTransform ApplyToData(IHostEnvironment env, IDataView newSource)
     {
         var rebound = bound.Scorer.Bind(newSource.Schema);
-        return new OnnxExportableView(new ScoredDataView(newSource, rebound), newSource, rebound);
+        return new OnnxExportableView(new ScoredDataView(newSource, rebound, env.Register(nameof(RecurrentSequenceClassificationTransformer))), newSource, rebound);
     }
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(

@@ -11,6 +11,14 @@ namespace Microsoft.ML.Recurrent;
 /// transformer is a row-to-row mapper (so <c>CreatePredictionEngine</c> works) and saves with
 /// <c>mlContext.Model.Save</c> like any ML.NET transformer.
 /// </summary>
+/// <remarks>
+/// A row whose float sequence holds NaN or ±∞, or whose length is not a multiple of <see cref="FeaturesPerStep"/>, is
+/// kept but not scored: its <c>Score</c> and <c>Probability</c> are NaN and its <c>PredictedLabel</c> false (binary) or
+/// missing, key 0 (multiclass). Each cursor that met such rows logs one warning with their count on
+/// <see cref="MLContext.Log"/> (a prediction engine logs the first one); ML.NET's evaluators skip rows with a NaN score.
+/// Loading a saved model that is corrupted fails at load time with an <see cref="System.IO.InvalidDataException"/>
+/// (inside ML.NET's <see cref="System.Reflection.TargetInvocationException"/>).
+/// </remarks>
 public sealed class RecurrentSequenceClassificationTransformer : ITransformer
 {
     private readonly SequenceScorer _scorer;
@@ -78,14 +86,14 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
         ArgumentNullException.ThrowIfNull(input);
         var bound = _scorer.Bind(input.Schema);
         // Wrapped so that mlContext.Model.ConvertToOnnx sees this step (MLNetInternals/OnnxExportableView.cs).
-        return MLNetInternals.OnnxExportableView.Wrap(new ScoredDataView(input, bound), input, bound);
+        return MLNetInternals.OnnxExportableView.Wrap(new ScoredDataView(input, bound, Host), input, bound);
     }
 
     /// <summary>A row-to-row mapper for <paramref name="inputSchema"/> (used by prediction engines).</summary>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        return new SequenceRowMapper(_scorer.Bind(inputSchema));
+        return new SequenceRowMapper(_scorer.Bind(inputSchema), Host);
     }
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => MLNetInternals.ModelPersistence.Save(this, ctx);

@@ -30,6 +30,22 @@ internal abstract class ScoringBatch
     public float[] Probabilities { get; }
     public float[] Logits { get; }
 
+    /// <summary>Rows scored so far, and how many of them were unusable (scored NaN).</summary>
+    public long ScoredRows { get; private protected set; }
+
+    /// <inheritdoc cref="ScoredRows"/>
+    public long UnusableRows { get; private protected set; }
+
+    /// <summary>
+    /// The warning for <see cref="UnusableRows"/>: which rows, why, what they score, and what ML.NET's evaluators do
+    /// with them (issue #11, item 7: without it the rows vanished from metrics silently).
+    /// </summary>
+    public string DescribeUnusableRows() =>
+        $"Feature column '{Scorer.FeatureColumnName}': {UnusableRows} of {ScoredRows} rows could not be scored (a NaN or infinite value, " +
+        $"or a length that is not a multiple of FeaturesPerStep = {Scorer.Encoder.FeaturesPerStep}); their Score and Probability are NaN and " +
+        (Scorer.Task == SequenceClassificationTask.Binary ? "their PredictedLabel is false" : "their PredictedLabel is missing (key 0)") +
+        ". ML.NET's evaluators skip rows whose score is NaN.";
+
     /// <summary>Reads the cursor's current row into <paramref name="slot"/>.</summary>
     public abstract void ReadRow(int slot);
 
@@ -56,6 +72,8 @@ internal abstract class ScoringBatch<T> : ScoringBatch
     {
         int C = Scorer.ClassCount, L = Scorer.Predictor.LogitCount, usable = 0;
         for (int i = 0; i < count; i++) if (Rows[i] is { } r) _usable[usable++] = r;
+        ScoredRows += count;
+        UnusableRows += count - usable;
         if (usable == count)
             Predict(new ArraySegment<T[]>(_usable, 0, count), Probabilities, Logits);
         else

@@ -151,7 +151,9 @@ public class RecurrentSequenceClassifierOptions
 
     /// <summary>
     /// Optional live progress (epoch, step, loss, sequences/s, validation metrics), reported on the training thread,
-    /// in addition to the messages sent to <see cref="MLContext.Log"/>. Not saved with the model.
+    /// in addition to the messages sent to <see cref="MLContext.Log"/> and the per-epoch checkpoints on ML.NET's progress
+    /// channel (<c>IProgressChannel</c> "Training recurrent sequence classifier": loss, validation loss and accuracy;
+    /// epochs and steps). Not saved with the model.
     /// </summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 

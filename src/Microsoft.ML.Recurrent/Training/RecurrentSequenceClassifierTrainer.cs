@@ -12,7 +12,8 @@ namespace Microsoft.ML.Recurrent;
 /// <remarks>
 /// Training logs its progress to <see cref="MLContext.Log"/> and ML.NET's progress channel, is deterministic for a given seed (the options' or the
 /// <see cref="MLContext"/>'s) and thread count, and stops with <see cref="OperationCanceledException"/> when the
-/// <see cref="MLContext"/>'s execution is canceled.
+/// <see cref="MLContext"/>'s execution is canceled. Training data whose usable rows all carry one class is rejected
+/// with <see cref="InvalidOperationException"/> naming the label column and the class (a classifier cannot learn from it).
 /// </remarks>
 public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentSequenceClassificationTransformer>
 {
@@ -151,6 +152,11 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
         ch.Info(MessageSensitivity.None, counts.Describe("Training data"));
         if (counts.Rows != counts.Used + counts.HeldOut) ch.Warning(MessageSensitivity.None, counts.Describe("Training data"));
         if (train.Count == 0) throw new InvalidOperationException($"No usable training rows: {counts.Describe("training data")}");
+        if (train.LabelList.All(y => y == train.LabelList[0]))
+            throw new InvalidOperationException($"Label column '{c.Label.Name}' holds a single class in the {train.Count} usable training rows: every label is " +
+                (c.Task == SequenceClassificationTask.Binary ? (train.LabelList[0] == 1 ? "true" : "false")
+                    : $"key {train.LabelList[0] + 1}" + (c.ClassNames is { } names ? $" ('{names[train.LabelList[0]]}')" : "")) +
+                ". A classifier needs examples of at least two classes.");
         if (split is not null)
             ch.Info(MessageSensitivity.None, $"Validation data: {heldOut!.Count} training rows held out (ValidationSetFraction = {split.Fraction}, seed-chosen).");
         if (c.Kind == SequenceColumnKind.Text)
