@@ -27,7 +27,7 @@ internal ref struct JordanCell(in DirectionWeights w, in DirectionGradients g, D
         {
             // pre[n, H] += y_{t-1}[n, R] · W_hyᵀ
             RecurrentLayer.HiddenProduct(n, 0, H, yPrev, _w, H, R, pre, H, accumulate: true);
-            for (int b = 0; b < n; b++) RnnKernels.ForwardRow(pre.Slice(b * H, H), hCur.Slice(b * H, H), H, relu);
+            for (int b = 0; b < n; b++) Lanes.Run(new RnnKernels.Forward { Pre = pre.Slice(b * H, H), HNew = hCur.Slice(b * H, H), Hidden = H, Relu = relu });
             // y_t[n, R] = h_t[n, H] · W_yhᵀ + b_yh
             Sgemm.Multiply(false, true, n, R, H, hCur, H, _w.Wyh, H, yCur, R, accumulate: false);
             for (int b = 0; b < n; b++) TensorPrimitives.Add(yCur.Slice(b * R, R), _w.Byh, yCur.Slice(b * R, R));
@@ -46,7 +46,7 @@ internal ref struct JordanCell(in DirectionWeights w, in DirectionGradients g, D
             Sgemm.Multiply(true, false, R, H, n, _dr, R, hCur, H, _g.Wyh, H, accumulate: true);
             for (int b = 0; b < n; b++) TensorPrimitives.Add(_g.Byh, _dr.AsSpan(b * R, R), _g.Byh);
             Sgemm.Multiply(false, false, n, H, R, _dr, R, _w.Wyh, H, dh, H, accumulate: true);
-            for (int b = 0; b < n; b++) RnnKernels.BackwardRow(act.Slice(b * H, H), dh.Slice(b * H, H), dPre.Slice(b * H, H), H, relu);
+            for (int b = 0; b < n; b++) Lanes.Run(new RnnKernels.Backward { Act = act.Slice(b * H, H), Dh = dh.Slice(b * H, H), DPre = dPre.Slice(b * H, H), Hidden = H, Relu = relu });
             // An active row's h_{t-1} reaches the loss only through y_{t-1} (and the output sequence, added at t−1).
             dhPrev[..(n * H)].Clear();
             // dy_{t-1}[n, R] = dPre[n, H] · W_hy[H, R]
