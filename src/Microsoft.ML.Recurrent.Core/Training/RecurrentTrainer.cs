@@ -31,7 +31,7 @@ public static partial class RecurrentTrainer
         if (validation is not null) CheckData(architecture, validation, nameof(validation));
         if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
         // One class only: the loss is minimised by a constant and nothing is learned (issue #11, item 9).
-        if (train.LabelList.All(y => y == train.LabelList[0]))
+        if (architecture.Classification != ClassificationKind.Regression && train.LabelList.All(y => y == train.LabelList[0]))
             throw new ArgumentException($"Every one of the {train.Count} training sequences has label {train.LabelList[0]}: a classifier needs examples of at least two classes.", nameof(train));
         if (options.ClassWeights is { } cw && cw.Count != architecture.NumberOfClasses)
             throw new ArgumentException($"TrainingOptions.ClassWeights has {cw.Count} entries; expected one per class ({architecture.NumberOfClasses}).", nameof(options));
