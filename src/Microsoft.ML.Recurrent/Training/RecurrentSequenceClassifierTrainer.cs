@@ -152,7 +152,6 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
         ch.Info(MessageSensitivity.None, counts.Describe("Training data"));
         if (counts.Rows != counts.Used + counts.HeldOut) ch.Warning(MessageSensitivity.None, counts.Describe("Training data"));
         if (train.Count == 0) throw new InvalidOperationException($"No usable training rows: {counts.Describe("training data")}");
-        // (A regression label is kept as the targets; a constant target is fine: it is predicted as the constant.)
         if (c.Task != SequenceClassificationTask.Regression && train.LabelList.All(y => y == train.LabelList[0]))
             throw new InvalidOperationException($"Label column '{c.Label.Name}' holds a single class in the {train.Count} usable training rows: every label is " +
                 (c.Task == SequenceClassificationTask.Binary ? (train.LabelList[0] == 1 ? "true" : "false")
