@@ -164,7 +164,7 @@ def main():
     p("")
     p("## How it is measured")
     p("")
-    p("`eng/speed-vs-peers.sh [--seconds S] [--rounds R] [--no-write]` builds the harnesses in benchmarks/Peers (restored on "
+    p("`eng/speed-vs-peers.sh [--seconds S] [--rounds R] [--no-write] [--raw FILE]` builds the harnesses in benchmarks/Peers (restored on "
       "demand; not part of eng/test.sh), exports the shared weights and ONNX files, then runs R rounds, each engine in turn "
       "(ours, TorchSharp, ONNX Runtime, PyTorch), one process per engine and thread count, and keeps the best round of each "
       "number. Ours: the `speed` mode of benchmarks/Microsoft.ML.Recurrent.Benchmarks (training, batch 1) and "
