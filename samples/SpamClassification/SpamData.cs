@@ -34,7 +34,7 @@ public sealed class SpamPrediction
 }
 
 /// <summary>The corpus split three ways: train (for fitting), validation (carved from train), test.</summary>
-internal sealed class SpamSplits
+internal sealed class SpamData
 {
     /// <summary>
     /// Validation rule, inside the training split only: the SECOND byte of the message's MD5, % 8 == 0 (≈12.5% of train).
@@ -46,7 +46,10 @@ internal sealed class SpamSplits
             ? second % 8 == 0
             : StringComparer.Ordinal.GetHashCode(id) % 8 == 0;
 
-    public SpamSplits(MLContext mlContext, IReadOnlyList<SpamMessage> messages)
+    /// <summary>Loads the corpus (<see cref="SpamAssassinCorpus.Load"/>) and splits it.</summary>
+    public static SpamData Load(MLContext mlContext, string? folder) => new(mlContext, SpamAssassinCorpus.Load(folder));
+
+    public SpamData(MLContext mlContext, IReadOnlyList<SpamMessage> messages)
     {
         Messages = messages;
         static SpamRow Row(SpamMessage m) => new() { Text = m.Text, Label = m.IsSpam };

@@ -28,12 +28,15 @@ public static class RecurrentCatalogExtensions
     /// <param name="numberOfLayers">Stacked recurrent layers.</param>
     /// <param name="bidirectional">Also read the sequences backwards.</param>
     /// <param name="numberOfEpochs">Passes over the training data.</param>
-    /// <param name="featuresPerStep">Float inputs: values per step (null: see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="featuresPerStep">Float inputs: values per step (null: the column's [T, F] dimensions, else 1; see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="learningRate">Learning rate (see <see cref="RecurrentSequenceClassifierOptions.LearningRate"/>).</param>
+    /// <param name="batchSize">Sequences per mini-batch.</param>
     public static LstmSequenceClassifierTrainer Lstm(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null)
+        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null,
+        float learningRate = 1e-3f, int batchSize = 64)
         => Lstm(catalog, SimpleOptions.Fill(new LstmSequenceClassifierTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName,
-            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep));
+            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep, learningRate, batchSize));
 
     /// <summary>An LSTM binary sequence classifier with all options.</summary>
     /// <param name="catalog">The binary classification trainers catalog.</param>
@@ -50,12 +53,15 @@ public static class RecurrentCatalogExtensions
     /// <param name="numberOfLayers">Stacked recurrent layers.</param>
     /// <param name="bidirectional">Also read the sequences backwards.</param>
     /// <param name="numberOfEpochs">Passes over the training data.</param>
-    /// <param name="featuresPerStep">Float inputs: values per step (null: see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="featuresPerStep">Float inputs: values per step (null: the column's [T, F] dimensions, else 1; see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="learningRate">Learning rate (see <see cref="RecurrentSequenceClassifierOptions.LearningRate"/>).</param>
+    /// <param name="batchSize">Sequences per mini-batch.</param>
     public static GruSequenceClassifierTrainer Gru(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null)
+        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null,
+        float learningRate = 1e-3f, int batchSize = 64)
         => Gru(catalog, SimpleOptions.Fill(new GruSequenceClassifierTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName,
-            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep));
+            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep, learningRate, batchSize));
 
     /// <summary>A GRU binary sequence classifier with all options.</summary>
     /// <param name="catalog">The binary classification trainers catalog.</param>
@@ -72,12 +78,15 @@ public static class RecurrentCatalogExtensions
     /// <param name="numberOfLayers">Stacked recurrent layers.</param>
     /// <param name="bidirectional">Also read the sequences backwards.</param>
     /// <param name="numberOfEpochs">Passes over the training data.</param>
-    /// <param name="featuresPerStep">Float inputs: values per step (null: see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="featuresPerStep">Float inputs: values per step (null: the column's [T, F] dimensions, else 1; see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="learningRate">Learning rate (see <see cref="RecurrentSequenceClassifierOptions.LearningRate"/>).</param>
+    /// <param name="batchSize">Sequences per mini-batch.</param>
     public static RnnSequenceClassifierTrainer Rnn(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null)
+        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null,
+        float learningRate = 1e-3f, int batchSize = 64)
         => Rnn(catalog, SimpleOptions.Fill(new RnnSequenceClassifierTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName,
-            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep));
+            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep, learningRate, batchSize));
 
     /// <summary>A plain RNN binary sequence classifier with all options.</summary>
     /// <param name="catalog">The binary classification trainers catalog.</param>
@@ -94,12 +103,15 @@ public static class RecurrentCatalogExtensions
     /// <param name="numberOfLayers">Stacked recurrent layers.</param>
     /// <param name="bidirectional">Also read the sequences backwards.</param>
     /// <param name="numberOfEpochs">Passes over the training data.</param>
-    /// <param name="featuresPerStep">Float inputs: values per step (null: see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="featuresPerStep">Float inputs: values per step (null: the column's [T, F] dimensions, else 1; see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="learningRate">Learning rate (see <see cref="RecurrentSequenceClassifierOptions.LearningRate"/>).</param>
+    /// <param name="batchSize">Sequences per mini-batch.</param>
     public static LstmSequenceClassifierTrainer Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null)
+        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null,
+        float learningRate = 1e-3f, int batchSize = 64)
         => Lstm(catalog, SimpleOptions.Fill(new LstmSequenceClassifierTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName,
-            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep));
+            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep, learningRate, batchSize));
 
     /// <summary>An LSTM multiclass sequence classifier with all options.</summary>
     /// <param name="catalog">The multiclass classification trainers catalog.</param>
@@ -116,12 +128,15 @@ public static class RecurrentCatalogExtensions
     /// <param name="numberOfLayers">Stacked recurrent layers.</param>
     /// <param name="bidirectional">Also read the sequences backwards.</param>
     /// <param name="numberOfEpochs">Passes over the training data.</param>
-    /// <param name="featuresPerStep">Float inputs: values per step (null: see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="featuresPerStep">Float inputs: values per step (null: the column's [T, F] dimensions, else 1; see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="learningRate">Learning rate (see <see cref="RecurrentSequenceClassifierOptions.LearningRate"/>).</param>
+    /// <param name="batchSize">Sequences per mini-batch.</param>
     public static GruSequenceClassifierTrainer Gru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null)
+        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null,
+        float learningRate = 1e-3f, int batchSize = 64)
         => Gru(catalog, SimpleOptions.Fill(new GruSequenceClassifierTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName,
-            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep));
+            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep, learningRate, batchSize));
 
     /// <summary>A GRU multiclass sequence classifier with all options.</summary>
     /// <param name="catalog">The multiclass classification trainers catalog.</param>
@@ -138,12 +153,15 @@ public static class RecurrentCatalogExtensions
     /// <param name="numberOfLayers">Stacked recurrent layers.</param>
     /// <param name="bidirectional">Also read the sequences backwards.</param>
     /// <param name="numberOfEpochs">Passes over the training data.</param>
-    /// <param name="featuresPerStep">Float inputs: values per step (null: see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="featuresPerStep">Float inputs: values per step (null: the column's [T, F] dimensions, else 1; see <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/>).</param>
+    /// <param name="learningRate">Learning rate (see <see cref="RecurrentSequenceClassifierOptions.LearningRate"/>).</param>
+    /// <param name="batchSize">Sequences per mini-batch.</param>
     public static RnnSequenceClassifierTrainer Rnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null)
+        int hiddenSize = 128, int numberOfLayers = 1, bool bidirectional = false, int numberOfEpochs = 10, int? featuresPerStep = null,
+        float learningRate = 1e-3f, int batchSize = 64)
         => Rnn(catalog, SimpleOptions.Fill(new RnnSequenceClassifierTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName,
-            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep));
+            hiddenSize, numberOfLayers, bidirectional, numberOfEpochs, featuresPerStep, learningRate, batchSize));
 
     /// <summary>A plain RNN multiclass sequence classifier with all options.</summary>
     /// <param name="catalog">The multiclass classification trainers catalog.</param>

@@ -113,19 +113,37 @@ public sealed class PipelineTests(SpamModelFixture spam, TopicModelFixture topic
     }
 
     [Fact]
-    public void Square_float_vectors_default_to_image_rows_with_the_Recurrent_catalog()
+    public void A_T_by_F_float_column_is_read_as_T_steps_of_F_with_the_Recurrent_catalog()
     {
         var ml = new MLContext(seed: 4);
-        var train = ml.Data.LoadFromEnumerable(SyntheticData.Images(400, seed: 9));
-        var test = ml.Data.LoadFromEnumerable(SyntheticData.Images(200, seed: 10));
+        var train = ml.Data.LoadFromEnumerable(SyntheticData.ShapedImages(400, seed: 9));
+        var test = ml.Data.LoadFromEnumerable(SyntheticData.ShapedImages(200, seed: 10));
+        Assert.Equal([4, 4], ((VectorDataViewType)train.Schema["Pixels"].Type).Dimensions.ToArray());
         var recurrent = ml.Recurrent();
         var pipeline = ml.Transforms.CopyColumns("Features", "Pixels")
             .Append(recurrent.Gru(Small.Options(new GruSequenceClassifierTrainer.Options())));
         var model = pipeline.Fit(train);
-        Assert.Equal(4, model.LastTransformer.FeaturesPerStep); // 16 = 4 × 4
+        Assert.Equal(4, model.LastTransformer.FeaturesPerStep); // [4, 4]: 4 steps of 4
+        Assert.Equal(4, model.LastTransformer.Model.Architecture.FeaturesPerStep);
         Assert.Equal(SequenceClassificationTask.Binary, model.LastTransformer.Task);
         var metrics = ml.BinaryClassification.Evaluate(model.Transform(test));
         Assert.True(metrics.Accuracy > 0.9, $"accuracy {metrics.Accuracy}");
+    }
+
+    [Fact]
+    public void A_float_vector_without_dimensions_is_one_value_per_step_even_when_its_length_is_a_square()
+    {
+        var ml = new MLContext(seed: 4);
+        var data = ml.Data.LoadFromEnumerable(SyntheticData.Images(100, seed: 9)); // 16 values: once guessed as 4 × 4
+        var model = ml.BinaryClassification.Trainers.Lstm("Label", "Pixels", hiddenSize: 4, numberOfEpochs: 1).Fit(data);
+        Assert.Equal(1, model.FeaturesPerStep);
+        Assert.Equal(1, model.Model.Architecture.FeaturesPerStep);
+
+        // An explicit FeaturesPerStep that disagrees with a [T, F] column is an error naming both.
+        var shaped = ml.Data.LoadFromEnumerable(SyntheticData.ShapedImages(10, seed: 9));
+        var e = Assert.ThrowsAny<ArgumentException>(() => ml.BinaryClassification.Trainers.Lstm("Label", "Pixels", featuresPerStep: 2, numberOfEpochs: 1).Fit(shaped));
+        Assert.Contains("'Pixels' has dimensions [4, 4]", e.Message);
+        Assert.Contains("FeaturesPerStep = 2", e.Message);
     }
 
     [Fact]

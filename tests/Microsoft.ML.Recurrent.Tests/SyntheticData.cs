@@ -8,6 +8,14 @@ public sealed class TextRow
     public float Weight { get; set; } = 1;
 }
 
+/// <summary>The same 4 × 4 image with its shape in the column type: [4, 4] (4 steps of 4 values).</summary>
+public sealed class ShapedImageRow
+{
+    [Microsoft.ML.Data.VectorType(4, 4)]
+    public float[] Pixels { get; set; } = [];
+    public bool Label { get; set; }
+}
+
 /// <summary>A text message with a string class (for MapValueToKey).</summary>
 public sealed class TopicRow
 {
@@ -18,7 +26,7 @@ public sealed class TopicRow
 /// <summary>A dense series with a string class.</summary>
 public sealed class SeriesRow
 {
-    [Data.VectorType(SyntheticData.SeriesSteps * 2)]
+    [Microsoft.ML.Data.VectorType(SyntheticData.SeriesSteps * 2)]
     public float[] Values { get; set; } = [];
     public string Shape { get; set; } = "";
 }
@@ -26,7 +34,7 @@ public sealed class SeriesRow
 /// <summary>A 4 × 4 "image" with a Boolean label.</summary>
 public sealed class ImageRow
 {
-    [Data.VectorType(16)]
+    [Microsoft.ML.Data.VectorType(16)]
     public float[] Pixels { get; set; } = [];
     public bool Label { get; set; }
 }
@@ -143,4 +151,7 @@ public static class SyntheticData
         }
         return rows;
     }
+
+    public static List<ShapedImageRow> ShapedImages(int count, int seed)
+        => Images(count, seed).ConvertAll(r => new ShapedImageRow { Pixels = r.Pixels, Label = r.Label });
 }

@@ -1,4 +1,6 @@
-namespace Microsoft.ML.Recurrent;
+using Microsoft.ML.Recurrent.Layers;
+
+namespace Microsoft.ML.Recurrent.Data;
 
 /// <summary>
 /// A mini-batch gathered from a <see cref="SequenceDataset"/>: rows sorted longest first (ties by position, so the
@@ -16,6 +18,7 @@ internal sealed class PackedBatch
     public int[] Tokens = [];
     public float[] Features = [];
     public int[] ShardStart = [], ShardCount = [];
+    public int[] Active = [], ActiveStart = [];   // each shard's active-row counts [T_s], at ActiveStart[s]
     public int Shards;
     private long[] _keys = [];
 
@@ -34,8 +37,9 @@ internal sealed class PackedBatch
         int n = indices.Length;
         Count = n;
         Shards = Math.Max(1, Math.Min(shards, n));
-        Grow(ref _keys, n); Grow(ref Order, n); Grow(ref Lengths, n); Grow(ref Offsets, n); Grow(ref Labels, n); Grow(ref Weights, n);
-        Grow(ref ShardStart, Shards); Grow(ref ShardCount, Shards);
+        Buffers.Grow(ref _keys, n); Buffers.Grow(ref Order, n); Buffers.Grow(ref Lengths, n); Buffers.Grow(ref Offsets, n);
+        Buffers.Grow(ref Labels, n); Buffers.Grow(ref Weights, n); Buffers.Grow(ref ShardStart, Shards); Buffers.Grow(ref ShardCount, Shards);
+        Buffers.Grow(ref ActiveStart, Shards);
         // Sort key: length descending, then position ascending — one primitive sort, no comparer allocation.
         for (int i = 0; i < n; i++) _keys[i] = ((long)(int.MaxValue - data.LengthOf(indices[i])) << 32) | (uint)i;
         _keys.AsSpan(0, n).Sort();
@@ -60,33 +64,68 @@ internal sealed class PackedBatch
         }
         if (data.Kind == SequenceInputKind.Tokens)
         {
-            Grow(ref Tokens, (int)total);
+            Buffers.Grow(ref Tokens, total);
             for (int r = 0; r < n; r++) data.TokensOf(Order[r]).CopyTo(Tokens.AsSpan(Offsets[r]));
         }
         else
         {
-            Grow(ref Features, (int)total);
+            Buffers.Grow(ref Features, total);
             for (int r = 0; r < n; r++) data.FeaturesOf(Order[r]).CopyTo(Features.AsSpan(Offsets[r]));
+        }
+        CountActive();
+    }
+
+    /// <summary>One sequence as a one-row batch (batch-1 prediction); <paramref name="features"/> steps are F floats each.</summary>
+    public void PackOne(ReadOnlySpan<int> tokens, ReadOnlySpan<float> features, int featuresPerStep)
+    {
+        Count = 1; Shards = 1;
+        Buffers.Grow(ref Order, 1); Buffers.Grow(ref Lengths, 1); Buffers.Grow(ref Offsets, 1); Buffers.Grow(ref Labels, 1); Buffers.Grow(ref Weights, 1);
+        Buffers.Grow(ref ShardStart, 1); Buffers.Grow(ref ShardCount, 1); Buffers.Grow(ref ActiveStart, 1);
+        Order[0] = 0; Offsets[0] = 0; Labels[0] = 0; Weights[0] = 1f; ShardStart[0] = 0; ShardCount[0] = 1;
+        if (featuresPerStep == 0)
+        {
+            Lengths[0] = tokens.Length;
+            Buffers.Grow(ref Tokens, tokens.Length);
+            tokens.CopyTo(Tokens);
+        }
+        else
+        {
+            Lengths[0] = features.Length / featuresPerStep;
+            Buffers.Grow(ref Features, features.Length);
+            features.CopyTo(Features);
+        }
+        CountActive();
+    }
+
+    private void CountActive()
+    {
+        int total = 0;
+        for (int s = 0; s < Shards; s++)
+        {
+            ActiveStart[s] = total;
+            total += SequenceShard.StepsOf(Lengths.AsSpan(ShardStart[s], ShardCount[s]));
+        }
+        Buffers.Grow(ref Active, total);
+        for (int s = 0; s < Shards; s++)
+        {
+            ReadOnlySpan<int> lengths = Lengths.AsSpan(ShardStart[s], ShardCount[s]);
+            SequenceShard.CountActive(lengths, Active.AsSpan(ActiveStart[s], SequenceShard.StepsOf(lengths)));
         }
     }
 
     /// <summary>Shard <paramref name="s"/> of the last <see cref="Pack"/>.</summary>
-    public ShardInput Shard(int s) => Shard(ShardStart[s], ShardCount[s]);
-
-    /// <summary>Rows [start, start+count) as one shard (still sorted, so it is a valid <see cref="ShardInput"/>).</summary>
-    public ShardInput Shard(int start, int count)
-        => new(Lengths.AsSpan(start, count), Offsets.AsSpan(start, count), Tokens, Features);
+    public SequenceShard Shard(int s)
+    {
+        ReadOnlySpan<int> lengths = Lengths.AsSpan(ShardStart[s], ShardCount[s]);
+        return new SequenceShard(lengths, Offsets.AsSpan(ShardStart[s], ShardCount[s]), Tokens, Features,
+            Active.AsSpan(ActiveStart[s], SequenceShard.StepsOf(lengths)));
+    }
 
     public float TotalWeight()
     {
         double s = 0;
         for (int i = 0; i < Count; i++) s += Weights[i];
         return (float)s;
-    }
-
-    private static void Grow<T>(ref T[] a, int n)
-    {
-        if (a.Length < n) a = new T[Math.Max(n, a.Length * 2)];
     }
 }
 

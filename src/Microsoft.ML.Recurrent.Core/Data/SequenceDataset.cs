@@ -4,7 +4,7 @@ namespace Microsoft.ML.Recurrent;
 /// Labelled sequences for training or evaluation: token-id sequences (for an embedding) or dense float steps.
 /// Stored flat (one array of values, one of offsets) so batches are gathered without per-sequence objects.
 /// </summary>
-public sealed class SequenceDataset
+public sealed partial class SequenceDataset
 {
     private readonly int[] _offsets;   // [Count + 1], in values (ids or floats)
 

@@ -1,3 +1,5 @@
+using Microsoft.ML.Recurrent.Model;
+
 namespace Microsoft.ML.Recurrent.Import;
 
 /// <summary>

@@ -150,10 +150,14 @@ internal readonly struct V1(float v) : IFloatVector<V1>
 
 /// <summary>
 /// An element-wise operation over lanes [j, j + V.Count) of its buffers, written once for every width. Kernels are
-/// ref structs holding their buffers (checked once when built); <see cref="Lanes.Run"/> drives them.
+/// ref structs holding their buffers; <see cref="Lanes.Run"/> checks them once (<see cref="CheckedCount"/>) and drives
+/// the lanes: <c>Lanes.Run(new LstmKernels.Forward { Gates = …, Hidden = H })</c>.
 /// </summary>
 internal interface ILaneKernel
 {
+    /// <summary>Lanes to run, after checking every buffer is long enough for them (so <see cref="Run"/> reads unchecked).</summary>
+    int CheckedCount { get; }
+
     void Run<V>(nuint j) where V : struct, IFloatVector<V>;
 }
 
@@ -167,9 +171,9 @@ internal enum LaneWidth { Widest, One }
 internal static class Lanes
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run<K>(ref K kernel, int count, LaneWidth width = LaneWidth.Widest) where K : ILaneKernel, allows ref struct
+    public static void Run<K>(K kernel, LaneWidth width = LaneWidth.Widest) where K : ILaneKernel, allows ref struct
     {
-        nuint j = 0, n = (nuint)count;
+        nuint j = 0, n = (nuint)kernel.CheckedCount;
         if (width == LaneWidth.Widest)
         {
             if (Vector512.IsHardwareAccelerated)

@@ -11,6 +11,14 @@ internal static class KernelGuard
         if (!ok) Throw(condition);
     }
 
+    /// <summary><paramref name="count"/>, after checking <paramref name="ok"/>: a kernel's lane count, once its buffers are known to be long enough.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Count(int count, bool ok, [CallerArgumentExpression(nameof(ok))] string? condition = null)
+    {
+        if (!ok) Throw(condition);
+        return count;
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Throw(string? condition)
         => throw new ArgumentException($"Kernel buffers are too short for the requested size ({condition}).");

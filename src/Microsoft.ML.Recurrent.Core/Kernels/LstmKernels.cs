@@ -14,49 +14,41 @@ internal static class LstmKernels
     /// gates [4H]: in pre-activations (x-projection + biases + h-projection), out activations i,f,g,o.
     /// cPrev [H], peephole empty or [3H] (p_i, p_f, p_o); out c [H], tanhC [H], h [H].
     /// </summary>
-    public static void ForwardRow(Span<float> gates, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> peephole,
-        Span<float> c, Span<float> tanhC, Span<float> h, int hidden, LaneWidth width = LaneWidth.Widest)
+    public ref struct Forward : ILaneKernel
     {
-        KernelGuard.Check(gates.Length >= 4 * hidden && cPrev.Length >= hidden && c.Length >= hidden && tanhC.Length >= hidden && h.Length >= hidden
-            && (peephole.IsEmpty || peephole.Length >= 3 * hidden));
-        var k = new Forward { gates = gates, cPrev = cPrev, peephole = peephole, c = c, tanhC = tanhC, h = h, hidden = hidden };
-        Lanes.Run(ref k, hidden, width);
-    }
+        public Span<float> Gates, C, TanhC, HNew; public ReadOnlySpan<float> CPrev, Peephole; public int Hidden;
 
-    private ref struct Forward : ILaneKernel
-    {
-        public Span<float> gates, c, tanhC, h;
-        public ReadOnlySpan<float> cPrev, peephole;
-        public int hidden;
+        public readonly int CheckedCount => KernelGuard.Count(Hidden, Gates.Length >= 4 * Hidden && CPrev.Length >= Hidden
+            && C.Length >= Hidden && TanhC.Length >= Hidden && HNew.Length >= Hidden
+            && (Peephole.IsEmpty || Peephole.Length >= 3 * Hidden));
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            nuint H = (nuint)hidden;
-            var cp = V.Load(cPrev, j);
-            var ai = V.Load(gates, j);
-            var af = V.Load(gates, H + j);
-            var ag = V.Load(gates, 2 * H + j);
-            var ao = V.Load(gates, 3 * H + j);
-            if (!peephole.IsEmpty)
+            nuint H = (nuint)Hidden;
+            var cp = V.Load(CPrev, j);
+            var ai = V.Load(Gates, j);
+            var af = V.Load(Gates, H + j);
+            var ag = V.Load(Gates, 2 * H + j);
+            var ao = V.Load(Gates, 3 * H + j);
+            if (!Peephole.IsEmpty)
             {
-                ai = V.Fma(V.Load(peephole, j), cp, ai);
-                af = V.Fma(V.Load(peephole, H + j), cp, af);
+                ai = V.Fma(V.Load(Peephole, j), cp, ai);
+                af = V.Fma(V.Load(Peephole, H + j), cp, af);
             }
             var i = VectorMath.Sigmoid(ai);
             var f = VectorMath.Sigmoid(af);
             var g = VectorMath.Tanh(ag);
             var cNew = V.Fma(f, cp, i * g);
-            if (!peephole.IsEmpty) ao = V.Fma(V.Load(peephole, 2 * H + j), cNew, ao);
+            if (!Peephole.IsEmpty) ao = V.Fma(V.Load(Peephole, 2 * H + j), cNew, ao);
             var o = VectorMath.Sigmoid(ao);
             var t = VectorMath.Tanh(cNew);
-            i.Store(gates, j);
-            f.Store(gates, H + j);
-            g.Store(gates, 2 * H + j);
-            o.Store(gates, 3 * H + j);
-            cNew.Store(c, j);
-            t.Store(tanhC, j);
-            (o * t).Store(h, j);
+            i.Store(Gates, j);
+            f.Store(Gates, H + j);
+            g.Store(Gates, 2 * H + j);
+            o.Store(Gates, 3 * H + j);
+            cNew.Store(C, j);
+            t.Store(TanhC, j);
+            (o * t).Store(HNew, j);
         }
     }
 
@@ -65,57 +57,48 @@ internal static class LstmKernels
     /// dh [H] (total dL/dh_t), dc [H] (dL/dc_t arriving from step t+1). Out: dGates [4H] (dL/d pre-activation),
     /// dcPrev [H] (dL/dc_{t-1}); dPeephole [3H] is accumulated (+=) when peepholes are on.
     /// </summary>
-    public static void BackwardRow(ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> c,
-        ReadOnlySpan<float> tanhC, ReadOnlySpan<float> peephole, ReadOnlySpan<float> dh, ReadOnlySpan<float> dc,
-        Span<float> dGates, Span<float> dcPrev, Span<float> dPeephole, int hidden, LaneWidth width = LaneWidth.Widest)
+    public ref struct Backward : ILaneKernel
     {
-        KernelGuard.Check(gates.Length >= 4 * hidden && cPrev.Length >= hidden && c.Length >= hidden && tanhC.Length >= hidden
-            && dh.Length >= hidden && dc.Length >= hidden && dGates.Length >= 4 * hidden && dcPrev.Length >= hidden
-            && (peephole.IsEmpty || (peephole.Length >= 3 * hidden && dPeephole.Length >= 3 * hidden)));
-        var k = new Backward { gates = gates, cPrev = cPrev, c = c, tanhC = tanhC, peephole = peephole, dh = dh, dc = dc, dGates = dGates, dcPrev = dcPrev, dPeephole = dPeephole, hidden = hidden };
-        Lanes.Run(ref k, hidden, width);
-    }
+        public ReadOnlySpan<float> Gates, CPrev, C, TanhC, Peephole, Dh, Dc; public Span<float> DGates, DcPrev, DPeephole; public int Hidden;
 
-    private ref struct Backward : ILaneKernel
-    {
-        public ReadOnlySpan<float> gates, cPrev, c, tanhC, peephole, dh, dc;
-        public Span<float> dGates, dcPrev, dPeephole;
-        public int hidden;
+        public readonly int CheckedCount => KernelGuard.Count(Hidden, Gates.Length >= 4 * Hidden && CPrev.Length >= Hidden
+            && C.Length >= Hidden && TanhC.Length >= Hidden && Dh.Length >= Hidden && Dc.Length >= Hidden
+            && DGates.Length >= 4 * Hidden && DcPrev.Length >= Hidden && (Peephole.IsEmpty || (Peephole.Length >= 3 * Hidden
+            && DPeephole.Length >= 3 * Hidden)));
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            nuint H = (nuint)hidden;
+            nuint H = (nuint)Hidden;
             var one = V.One;
-            var i = V.Load(gates, j);
-            var f = V.Load(gates, H + j);
-            var g = V.Load(gates, 2 * H + j);
-            var o = V.Load(gates, 3 * H + j);
-            var t = V.Load(tanhC, j);
-            var dhv = V.Load(dh, j);
-            var cp = V.Load(cPrev, j);
+            var i = V.Load(Gates, j);
+            var f = V.Load(Gates, H + j);
+            var g = V.Load(Gates, 2 * H + j);
+            var o = V.Load(Gates, 3 * H + j);
+            var t = V.Load(TanhC, j);
+            var dhv = V.Load(Dh, j);
+            var cp = V.Load(CPrev, j);
             // dL/do and the pre-activation gradient of o.
             var dao = dhv * t * o * (one - o);
-            // dL/dc_t: from h_t = o*tanh(c_t), from step t+1, and through the o peephole.
-            var dcv = V.Fma(dhv * o, one - t * t, V.Load(dc, j));
-            if (!peephole.IsEmpty) dcv = V.Fma(dao, V.Load(peephole, 2 * H + j), dcv);
+            // dL/dc_t: from h_t = o*tanh(c_t), from step t+1, and through the o Peephole.
+            var dcv = V.Fma(dhv * o, one - t * t, V.Load(Dc, j));
+            if (!Peephole.IsEmpty) dcv = V.Fma(dao, V.Load(Peephole, 2 * H + j), dcv);
             var dai = dcv * g * i * (one - i);
             var daf = dcv * cp * f * (one - f);
             var dag = dcv * i * (one - g * g);
             var dcp = dcv * f;
-            if (!peephole.IsEmpty)
+            if (!Peephole.IsEmpty)
             {
-                dcp = V.Fma(dai, V.Load(peephole, j), dcp);
-                dcp = V.Fma(daf, V.Load(peephole, H + j), dcp);
-                V.Fma(dai, cp, V.Load(dPeephole, j)).Store(dPeephole, j);
-                V.Fma(daf, cp, V.Load(dPeephole, H + j)).Store(dPeephole, H + j);
-                V.Fma(dao, V.Load(c, j), V.Load(dPeephole, 2 * H + j)).Store(dPeephole, 2 * H + j);
+                dcp = V.Fma(dai, V.Load(Peephole, j), dcp);
+                dcp = V.Fma(daf, V.Load(Peephole, H + j), dcp);
+                V.Fma(dai, cp, V.Load(DPeephole, j)).Store(DPeephole, j);
+                V.Fma(daf, cp, V.Load(DPeephole, H + j)).Store(DPeephole, H + j);
+                V.Fma(dao, V.Load(C, j), V.Load(DPeephole, 2 * H + j)).Store(DPeephole, 2 * H + j);
             }
-            dai.Store(dGates, j);
-            daf.Store(dGates, H + j);
-            dag.Store(dGates, 2 * H + j);
-            dao.Store(dGates, 3 * H + j);
-            dcp.Store(dcPrev, j);
+            dai.Store(DGates, j);
+            daf.Store(DGates, H + j);
+            dag.Store(DGates, 2 * H + j);
+            dao.Store(DGates, 3 * H + j);
+            dcp.Store(DcPrev, j);
         }
     }
 }

@@ -9,33 +9,26 @@ namespace Microsoft.ML.Recurrent.Kernels;
 internal static class OptimizerKernels
 {
     /// <summary>
-    /// p −= lr·c1·m / (sqrt(v·c2) + eps) after m = b1·m + (1−b1)·g', v = b2·v + (1−b2)·g'², g' = g + l2·p;
-    /// c1, c2 are the bias corrections 1/(1−b^t). (The kernel carries lr·c1 as its lr.)
+    /// p −= Lr·m / (sqrt(v·C2) + Eps) after m = B1·m + (1−B1)·g', v = B2·v + (1−B2)·g'², g' = g + L2·p, over
+    /// Parameters (p), Gradient (g), Moment1 (m), Moment2 (v). Lr already holds lr·c1 and C2 is c2, Adam's bias
+    /// corrections 1/(1−β^t).
     /// </summary>
-    public static void AdamStep(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float lr, float b1, float b2, float c1, float c2, float eps, float l2,
-        LaneWidth width = LaneWidth.Widest)
+    public ref struct Adam : ILaneKernel
     {
-        KernelGuard.Check(g.Length >= p.Length && m.Length >= p.Length && v.Length >= p.Length);
-        var k = new Adam { p = p, g = g, m = m, v = v, lr = lr * c1, b1 = b1, b2 = b2, c2 = c2, eps = eps, l2 = l2 };
-        Lanes.Run(ref k, p.Length, width);
-    }
+        public Span<float> Parameters, Moment1, Moment2; public ReadOnlySpan<float> Gradient; public float Lr, B1, B2, C2, Eps, L2;
 
-    private ref struct Adam : ILaneKernel
-    {
-        public Span<float> p, m, v;
-        public ReadOnlySpan<float> g;
-        public float lr, b1, b2, c2, eps, l2;
+        public readonly int CheckedCount => KernelGuard.Count(Parameters.Length,
+            Gradient.Length >= Parameters.Length && Moment1.Length >= Parameters.Length && Moment2.Length >= Parameters.Length);
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint i) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly void Run<V>(nuint i) where V : struct, IFloatVector<V>
         {
-            V pv = V.Load(p, i);
-            V gv = V.Fma(V.Create(l2), pv, V.Load(g, i));
-            V mv = V.Fma(V.Create(b1), V.Load(m, i), V.Create(1 - b1) * gv);
-            V vv = V.Fma(V.Create(b2), V.Load(v, i), V.Create(1 - b2) * gv * gv);
-            mv.Store(m, i);
-            vv.Store(v, i);
-            (pv - V.Create(lr) * mv / (V.Sqrt(vv * V.Create(c2)) + V.Create(eps))).Store(p, i);
+            V pv = V.Load(Parameters, i);
+            V gv = V.Fma(V.Create(L2), pv, V.Load(Gradient, i));
+            V mv = V.Fma(V.Create(B1), V.Load(Moment1, i), V.Create(1 - B1) * gv);
+            V vv = V.Fma(V.Create(B2), V.Load(Moment2, i), V.Create(1 - B2) * gv * gv);
+            mv.Store(Moment1, i);
+            vv.Store(Moment2, i);
+            (pv - V.Create(Lr) * mv / (V.Sqrt(vv * V.Create(C2)) + V.Create(Eps))).Store(Parameters, i);
         }
     }
 }

@@ -8,51 +8,36 @@ namespace Microsoft.ML.Recurrent.Kernels;
 /// </summary>
 internal static class RnnKernels
 {
-    /// <summary>pre [H] pre-activation in, activation out (kept for backward); h [H] out.</summary>
-    public static void ForwardRow(Span<float> pre, Span<float> h, int hidden, bool relu, LaneWidth width = LaneWidth.Widest)
+    /// <summary>Pre [H] pre-activation in, activation out (kept for backward); HNew [H] out.</summary>
+    public ref struct Forward : ILaneKernel
     {
-        KernelGuard.Check(pre.Length >= hidden && h.Length >= hidden);
-        var k = new Forward { pre = pre, h = h, relu = relu };
-        Lanes.Run(ref k, hidden, width);
-    }
+        public Span<float> Pre, HNew; public int Hidden; public bool Relu;
 
-    private ref struct Forward : ILaneKernel
-    {
-        public Span<float> pre, h;
-        public bool relu;
+        public readonly int CheckedCount => KernelGuard.Count(Hidden, Pre.Length >= Hidden && HNew.Length >= Hidden);
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            var a = V.Load(pre, j);
+            var a = V.Load(Pre, j);
             // ReLU as a select (negative → 0), so a NaN pre-activation stays visible.
-            a = relu ? V.SelectLess(a, V.Zero, V.Zero, a) : VectorMath.Tanh(a);
-            a.Store(pre, j);
-            a.Store(h, j);
+            a = Relu ? V.SelectLess(a, V.Zero, V.Zero, a) : VectorMath.Tanh(a);
+            a.Store(Pre, j);
+            a.Store(HNew, j);
         }
     }
 
-    /// <summary>act [H] activations, dh [H] in; dPre [H] out = dh · act'(pre).</summary>
-    public static void BackwardRow(ReadOnlySpan<float> act, ReadOnlySpan<float> dh, Span<float> dPre, int hidden, bool relu, LaneWidth width = LaneWidth.Widest)
+    /// <summary>Act [H] activations, Dh [H] in; DPre [H] out = Dh · act'(pre).</summary>
+    public ref struct Backward : ILaneKernel
     {
-        KernelGuard.Check(act.Length >= hidden && dh.Length >= hidden && dPre.Length >= hidden);
-        var k = new Backward { act = act, dh = dh, dPre = dPre, relu = relu };
-        Lanes.Run(ref k, hidden, width);
-    }
+        public ReadOnlySpan<float> Act, Dh; public Span<float> DPre; public int Hidden; public bool Relu;
 
-    private ref struct Backward : ILaneKernel
-    {
-        public ReadOnlySpan<float> act, dh;
-        public Span<float> dPre;
-        public bool relu;
+        public readonly int CheckedCount => KernelGuard.Count(Hidden, Act.Length >= Hidden && Dh.Length >= Hidden && DPre.Length >= Hidden);
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Run<V>(nuint j) where V : struct, IFloatVector<V>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
-            var a = V.Load(act, j);
-            var d = V.Load(dh, j);
+            var a = V.Load(Act, j);
+            var d = V.Load(Dh, j);
             // ReLU' is 1 where the activation is positive; tanh' = 1 − tanh².
-            (relu ? V.SelectLess(V.Zero, a, d, V.Zero) : d * (V.One - a * a)).Store(dPre, j);
+            (Relu ? V.SelectLess(V.Zero, a, d, V.Zero) : d * (V.One - a * a)).Store(DPre, j);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Microsoft.ML.Recurrent.Data;
 
 namespace Microsoft.ML.Recurrent.Layers;
 
@@ -8,33 +9,31 @@ namespace Microsoft.ML.Recurrent.Layers;
 /// </summary>
 internal static class Embedding
 {
-    public static void Forward(ReadOnlySpan<float> table, int vocabulary, int width, ReadOnlySpan<int> tokens, ReadOnlySpan<int> offsets,
-        Span<float> x, in SequenceShard s)
+    public static void Forward(ReadOnlySpan<float> table, int vocabulary, int width, Span<float> x, in SequenceShard s)
     {
         int B = s.Batch, T = s.Steps;
         x.Slice(0, T * B * width).Clear();
         for (int b = 0; b < B; b++)
         {
-            int len = s.Lengths[b], start = offsets[b];
+            int len = s.Lengths[b], start = s.Offsets[b];
             for (int t = 0; t < len; t++)
             {
-                int id = Clamp(tokens[start + t], vocabulary);
+                int id = Clamp(s.Tokens[start + t], vocabulary);
                 if (id != RecurrentArchitecture.PaddingId) table.Slice(id * width, width).CopyTo(x.Slice((t * B + b) * width, width));
             }
         }
     }
 
     /// <summary>dE[id] += dx[t, b, :] for every real step; rows are visited in a fixed order, so the sum is deterministic.</summary>
-    public static void Backward(Span<float> dTable, int vocabulary, int width, ReadOnlySpan<int> tokens, ReadOnlySpan<int> offsets,
-        ReadOnlySpan<float> dx, in SequenceShard s)
+    public static void Backward(Span<float> dTable, int vocabulary, int width, ReadOnlySpan<float> dx, in SequenceShard s)
     {
         int B = s.Batch;
         for (int b = 0; b < B; b++)
         {
-            int len = s.Lengths[b], start = offsets[b];
+            int len = s.Lengths[b], start = s.Offsets[b];
             for (int t = 0; t < len; t++)
             {
-                int id = Clamp(tokens[start + t], vocabulary);
+                int id = Clamp(s.Tokens[start + t], vocabulary);
                 if (id == RecurrentArchitecture.PaddingId) continue;
                 Span<float> row = dTable.Slice(id * width, width);
                 TensorPrimitives.Add(row, dx.Slice((t * B + b) * width, width), row);

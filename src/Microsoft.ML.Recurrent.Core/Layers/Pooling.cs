@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Microsoft.ML.Recurrent.Data;
 
 namespace Microsoft.ML.Recurrent.Layers;
 

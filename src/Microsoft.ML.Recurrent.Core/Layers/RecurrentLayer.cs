@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
+using Microsoft.ML.Recurrent.Data;
 using Microsoft.ML.Recurrent.Kernels;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Layers;
 
@@ -13,11 +15,14 @@ internal readonly ref struct DirectionWeights
     public readonly ReadOnlySpan<float> Bih;   // [G*H]
     public readonly ReadOnlySpan<float> Bhh;   // [G*H]
     public readonly ReadOnlySpan<float> Peep;  // [3H] or empty
+    public readonly ReadOnlySpan<float> Wyh, Byh;  // Jordan: [R, H], [R]; else empty. (Jordan's Whh is W_hy [H, R], Bhh b_hy.)
 
     public DirectionWeights(ReadOnlySpan<float> p, in DirectionOffsets o, int gh, int hidden, ReadOnlySpan<float> whhT, ReadOnlySpan<float> whhTPanels = default)
     {
         Wih = p.Slice(o.WeightIh, gh * o.InputSize);
-        Whh = p.Slice(o.WeightHh, gh * hidden);
+        Whh = p.Slice(o.WeightHh, gh * o.RecurrentSize);
+        Wyh = o.WeightYh >= 0 ? p.Slice(o.WeightYh, o.RecurrentSize * hidden) : default;
+        Byh = o.BiasYh >= 0 ? p.Slice(o.BiasYh, o.RecurrentSize) : default;
         Bih = p.Slice(o.BiasIh, gh);
         Bhh = p.Slice(o.BiasHh, gh);
         Peep = o.Peephole >= 0 ? p.Slice(o.Peephole, 3 * hidden) : default;
@@ -29,12 +34,14 @@ internal readonly ref struct DirectionWeights
 /// <summary>Gradient slices of one direction of one layer (same layout as <see cref="DirectionWeights"/>).</summary>
 internal readonly ref struct DirectionGradients
 {
-    public readonly Span<float> Wih, Whh, Bih, Bhh, Peep;
+    public readonly Span<float> Wih, Whh, Bih, Bhh, Peep, Wyh, Byh;
 
     public DirectionGradients(Span<float> g, in DirectionOffsets o, int gh, int hidden)
     {
         Wih = g.Slice(o.WeightIh, gh * o.InputSize);
-        Whh = g.Slice(o.WeightHh, gh * hidden);
+        Whh = g.Slice(o.WeightHh, gh * o.RecurrentSize);
+        Wyh = o.WeightYh >= 0 ? g.Slice(o.WeightYh, o.RecurrentSize * hidden) : default;
+        Byh = o.BiasYh >= 0 ? g.Slice(o.BiasYh, o.RecurrentSize) : default;
         Bih = g.Slice(o.BiasIh, gh);
         Bhh = g.Slice(o.BiasHh, gh);
         Peep = o.Peephole >= 0 ? g.Slice(o.Peephole, 3 * hidden) : default;
@@ -42,9 +49,10 @@ internal readonly ref struct DirectionGradients
 }
 
 /// <summary>
-/// One direction of one recurrent layer over a whole shard: the parts shared by every cell (input projection of all
-/// steps as one GEMM, weight gradients as GEMMs over all steps) and dispatch to the cell's step loop.
-/// Layout: x [T, B, I], y [T, B, D] with this direction writing columns [yOffset, yOffset + H).
+/// One direction of one recurrent layer over a whole shard: the parts shared by every cell (the input projection of
+/// all steps as one GEMM, the weight gradients as GEMMs over all steps, the per-step recurrent product) and dispatch
+/// of the <see cref="TimeLoop"/> to the cell. Layout: x [T, B, I], y [T, B, D] with this direction writing columns
+/// [yOffset, yOffset + H).
 /// </summary>
 internal static class RecurrentLayer
 {
@@ -69,12 +77,32 @@ internal static class RecurrentLayer
         int first = reverse ? T : 0;
         buf.Hs.AsSpan(first * B * H, B * H).Clear();
         if (a.Cell == RecurrentCellType.Lstm) buf.Cs.AsSpan(first * B * H, B * H).Clear();
+        bool jordan = a.Recurrence == RnnRecurrence.Jordan;
+        if (jordan) buf.Ys.AsSpan(first * B * a.RecurrentSize, B * a.RecurrentSize).Clear();
 
+        int D = a.OutputSize;
         switch (a.Cell)
         {
-            case RecurrentCellType.Lstm: LstmLayer.Forward(a, w, buf, y, yOffset, s, reverse); break;
-            case RecurrentCellType.Gru: GruLayer.Forward(a, w, buf, y, yOffset, s, reverse); break;
-            default: RnnLayer.Forward(a, w, buf, y, yOffset, s, reverse); break;
+            case RecurrentCellType.Lstm:
+                var lstm = new LstmCell(w, default, buf, B, H);
+                TimeLoop.Forward(ref lstm, buf, y, yOffset, H, D, s, reverse);
+                break;
+            case RecurrentCellType.Gru when a.GruReset == GruResetMode.AfterRecurrentProduct:
+                var after = new GruResetAfterCell(w, buf, B, H);
+                TimeLoop.Forward(ref after, buf, y, yOffset, H, D, s, reverse);
+                break;
+            case RecurrentCellType.Gru:
+                var before = new GruResetBeforeCell(w, buf, B, H);
+                TimeLoop.Forward(ref before, buf, y, yOffset, H, D, s, reverse);
+                break;
+            case RecurrentCellType.Rnn when jordan:
+                var jordanCell = new JordanCell(w, default, buf, B, H, a.RecurrentSize, a.RnnActivation == RnnActivation.Relu);
+                TimeLoop.Forward(ref jordanCell, buf, y, yOffset, H, D, s, reverse);
+                break;
+            default:
+                var rnn = new RnnCell(w, buf, B, H, a.RnnActivation == RnnActivation.Relu);
+                TimeLoop.Forward(ref rnn, buf, y, yOffset, H, D, s, reverse);
+                break;
         }
     }
 
@@ -88,15 +116,36 @@ internal static class RecurrentLayer
         Span<float> dx, bool accumulateDx, in SequenceShard s, bool reverse)
     {
         int B = s.Batch, T = s.Steps, H = a.HiddenSize, D = a.OutputSize, gh = a.GateCount * H, rows = T * B;
+        // The recurrent gradients entering the last step: dL/dh_T from "last" pooling (else 0), dL/dc_T = 0.
         Span<float> dh = buf.Dh.AsSpan(0, B * H);
         if (dhFinal.IsEmpty) dh.Clear();
         else for (int b = 0; b < B; b++) dhFinal.Slice(b * D + yOffset, H).CopyTo(dh.Slice(b * H, H));
+        if (a.Cell == RecurrentCellType.Lstm) buf.Dc.AsSpan(0, B * H).Clear();
+        bool jordan = a.Recurrence == RnnRecurrence.Jordan;
+        if (jordan) buf.DyRec.AsSpan(0, B * a.RecurrentSize).Clear();   // nothing reads the last step's y
 
         switch (a.Cell)
         {
-            case RecurrentCellType.Lstm: LstmLayer.Backward(a, w, g, buf, dy, yOffset, s, reverse); break;
-            case RecurrentCellType.Gru: GruLayer.Backward(a, w, g, buf, dy, yOffset, s, reverse); break;
-            default: RnnLayer.Backward(a, w, buf, dy, yOffset, s, reverse); break;
+            case RecurrentCellType.Lstm:
+                var lstm = new LstmCell(w, g, buf, B, H);
+                TimeLoop.Backward(ref lstm, buf, dy, yOffset, H, D, gh, s, reverse);
+                break;
+            case RecurrentCellType.Gru when a.GruReset == GruResetMode.AfterRecurrentProduct:
+                var after = new GruResetAfterCell(w, buf, B, H);
+                TimeLoop.Backward(ref after, buf, dy, yOffset, H, D, gh, s, reverse);
+                break;
+            case RecurrentCellType.Gru:
+                var before = new GruResetBeforeCell(w, buf, B, H);
+                TimeLoop.Backward(ref before, buf, dy, yOffset, H, D, gh, s, reverse);
+                break;
+            case RecurrentCellType.Rnn when jordan:
+                var jordanCell = new JordanCell(w, g, buf, B, H, a.RecurrentSize, a.RnnActivation == RnnActivation.Relu);
+                TimeLoop.Backward(ref jordanCell, buf, dy, yOffset, H, D, gh, s, reverse);
+                break;
+            default:
+                var rnn = new RnnCell(w, buf, B, H, a.RnnActivation == RnnActivation.Relu);
+                TimeLoop.Backward(ref rnn, buf, dy, yOffset, H, D, gh, s, reverse);
+                break;
         }
 
         ReadOnlySpan<float> dGates = buf.DGates.AsSpan(0, rows * gh);
@@ -108,9 +157,15 @@ internal static class RecurrentLayer
         Sgemm.Multiply(true, false, gh, inputSize, rows, dGates, gh, x, inputSize, g.Wih, inputSize, accumulate: true);
         if (gruBefore)
         {
-            // r and z rows see h; n rows see r∘h (kept in Aux).
+            // r and z rows see h; n rows see r∘h.
             Sgemm.Multiply(true, false, 2 * H, H, rows, dGates, gh, hPrevAll, H, g.Whh, H, accumulate: true);
-            Sgemm.Multiply(true, false, H, H, rows, dGates[(2 * H)..], gh, buf.Aux.AsSpan(0, rows * H), H, g.Whh[(2 * H * H)..], H, accumulate: true);
+            Sgemm.Multiply(true, false, H, H, rows, dGates[(2 * H)..], gh, buf.ResetH.AsSpan(0, rows * H), H, g.Whh[(2 * H * H)..], H, accumulate: true);
+        }
+        else if (jordan)
+        {
+            // Jordan: dW_hy[H, R] += dA^T · y_{t-1} over all rows, the outputs each step read.
+            int R = a.RecurrentSize;
+            Sgemm.Multiply(true, false, gh, R, rows, dGates, gh, buf.Ys.AsSpan((reverse ? 1 : 0) * B * R, rows * R), R, g.Whh, R, accumulate: true);
         }
         else
         {
@@ -153,37 +208,4 @@ internal static class RecurrentLayer
                 output[(lo - colStart)..], ldc, accumulate);
         }
     }
-
-    /// <summary>Slot the step at time t reads its previous state from, and the slot it writes.</summary>
-    public static (int Prev, int Cur) Slots(int t, bool reverse) => reverse ? (t + 1, t) : (t, t + 1);
-
-    /// <summary>Rows that finished (or, in reverse, have not started) keep their state and emit zeros.</summary>
-    public static void HoldInactive(Span<float> cur, ReadOnlySpan<float> prev, int active, int batch, int hidden)
-        => prev.Slice(active * hidden, (batch - active) * hidden).CopyTo(cur.Slice(active * hidden));
-
-    /// <summary>Writes the active rows' new states into the output sequence at time t and zeros the padded rows.</summary>
-    public static void EmitOutput(Span<float> y, ReadOnlySpan<float> h, int t, int active, int batch, int hidden, int width, int offset)
-    {
-        for (int b = 0; b < batch; b++)
-        {
-            Span<float> dst = y.Slice((t * batch + b) * width + offset, hidden);
-            if (b < active) h.Slice(b * hidden, hidden).CopyTo(dst);
-            else dst.Clear();
-        }
-    }
-
-    /// <summary>dh[b] += dy[t, b, offset..offset+H) for the active rows.</summary>
-    public static void AddOutputGradient(Span<float> dh, ReadOnlySpan<float> dy, int t, int active, int batch, int hidden, int width, int offset)
-    {
-        if (dy.IsEmpty) return;
-        for (int b = 0; b < active; b++)
-        {
-            Span<float> row = dh.Slice(b * hidden, hidden);
-            TensorPrimitives.Add(row, dy.Slice((t * batch + b) * width + offset, hidden), row);
-        }
-    }
-
-    /// <summary>Inactive rows get no gate gradient (their state was held, so the state gradient passes through: <see cref="HoldInactive"/>).</summary>
-    public static void ClearInactive(Span<float> dGatesStep, int gh, int active, int batch)
-        => dGatesStep.Slice(active * gh, (batch - active) * gh).Clear();
 }

@@ -1,75 +1,14 @@
-using Microsoft.ML.Recurrent.Layers;
+using Microsoft.ML.Recurrent.Data;
+using Microsoft.ML.Recurrent.Model;
+using Microsoft.ML.Recurrent.Training;
 
-namespace Microsoft.ML.Recurrent;
-
-/// <summary>
-/// The input of one batch shard: B sequences sorted longest first, padded to T = Lengths[0] steps.
-/// Either <see cref="Tokens"/> (ids, sequence b at Offsets[b]) or <see cref="Features"/> (F floats a step,
-/// sequence b at Offsets[b]).
-/// </summary>
-internal readonly ref struct ShardInput
-{
-    public readonly ReadOnlySpan<int> Lengths;
-    public readonly ReadOnlySpan<int> Offsets;
-    public readonly ReadOnlySpan<int> Tokens;
-    public readonly ReadOnlySpan<float> Features;
-
-    public ShardInput(ReadOnlySpan<int> lengths, ReadOnlySpan<int> offsets, ReadOnlySpan<int> tokens, ReadOnlySpan<float> features)
-    {
-        Lengths = lengths; Offsets = offsets; Tokens = tokens; Features = features;
-    }
-
-    public int Batch => Lengths.Length;
-    public int Steps => Lengths.IsEmpty ? 0 : Math.Max(1, Lengths[0]);
-}
-
-/// <summary>Everything one thread needs to run one shard forward and backward; grown to the largest shape seen, then reused.</summary>
-internal sealed class Workspace
-{
-    public readonly float[][] X;          // [L+1] layer inputs [T, B, I_l]; X[L] is the top output [T, B, D]
-    public readonly float[][] DX;         // [L+1] their gradients
-    public readonly float[][] DropMask;   // [L] masks for X[1..L-1]
-    public readonly DirectionBuffers[] Directions;
-    public float[] Pooled = [], DPooled = [], Logits = [], DLogits = [], Probabilities = [];
-    public int[] ArgMax = [], Active = [];
-
-    public Workspace(RecurrentArchitecture a)
-    {
-        X = new float[a.NumberOfLayers + 1][];
-        DX = new float[a.NumberOfLayers + 1][];
-        DropMask = new float[a.NumberOfLayers][];
-        for (int i = 0; i <= a.NumberOfLayers; i++) { X[i] = []; DX[i] = []; }
-        for (int i = 0; i < a.NumberOfLayers; i++) DropMask[i] = [];
-        Directions = new DirectionBuffers[a.NumberOfLayers * a.Directions];
-        for (int i = 0; i < Directions.Length; i++) Directions[i] = new DirectionBuffers();
-    }
-
-    public void Ensure(RecurrentArchitecture a, int batch, int steps, bool training)
-    {
-        long tb = (long)steps * batch;
-        for (int l = 0; l <= a.NumberOfLayers; l++)
-        {
-            int width = l == 0 ? a.InputSize : a.OutputSize;
-            DirectionBuffers.Grow(ref X[l], tb * width);
-            if (training) DirectionBuffers.Grow(ref DX[l], tb * width);
-            if (training && l > 0 && l < a.NumberOfLayers && a.Dropout > 0) DirectionBuffers.Grow(ref DropMask[l], tb * width);
-        }
-        foreach (var d in Directions) d.Ensure(a, batch, steps);
-        DirectionBuffers.Grow(ref Pooled, (long)batch * a.OutputSize);
-        DirectionBuffers.Grow(ref DPooled, (long)batch * a.OutputSize);
-        DirectionBuffers.Grow(ref Logits, (long)batch * a.LogitCount);
-        DirectionBuffers.Grow(ref DLogits, (long)batch * a.LogitCount);
-        DirectionBuffers.Grow(ref Probabilities, (long)batch * a.NumberOfClasses);
-        if (ArgMax.Length < batch * a.OutputSize) ArgMax = new int[batch * a.OutputSize];
-        if (Active.Length < steps) Active = new int[steps];
-    }
-}
+namespace Microsoft.ML.Recurrent.Layers;
 
 /// <summary>
 /// The whole classifier over one shard: embedding or dense input → L recurrent layers (each 1 or 2 directions,
 /// dropout between) → pooling → head. Holds the flat parameter vector and the transposed W_hh copies the step GEMMs read.
 /// </summary>
-internal sealed class RecurrentNetwork
+internal sealed partial class RecurrentNetwork
 {
     public RecurrentArchitecture Architecture { get; }
     public ParameterLayout Layout { get; }
@@ -88,8 +27,8 @@ internal sealed class RecurrentNetwork
         _whhTPanels = new float[layout.Directions.Length][];
         for (int i = 0; i < _whhT.Length; i++)
         {
-            _whhT[i] = new float[gh * Architecture.HiddenSize];
-            _whhTPanels[i] = new float[gh * Architecture.HiddenSize];
+            _whhT[i] = new float[gh * Architecture.RecurrentSize];
+            _whhTPanels[i] = new float[gh * Architecture.RecurrentSize];
         }
         RefreshDerived();
     }
@@ -97,7 +36,8 @@ internal sealed class RecurrentNetwork
     /// <summary>Re-transposes W_hh after the parameters changed (once per optimizer step).</summary>
     public void RefreshDerived()
     {
-        int H = Architecture.HiddenSize, gh = Architecture.GateCount * H, pw = RecurrentLayer.PanelWidth;
+        // H here is the width each step reads from the previous one: the hidden size, or a Jordan cell's output size.
+        int H = Architecture.RecurrentSize, gh = Architecture.GateCount * Architecture.HiddenSize, pw = RecurrentLayer.PanelWidth;
         for (int i = 0; i < _whhT.Length; i++)
         {
             ReadOnlySpan<float> whh = Parameters.AsSpan(Layout.Directions[i].WeightHh, gh * H);
@@ -124,20 +64,18 @@ internal sealed class RecurrentNetwork
         => new(Parameters, Layout.Directions[index], Architecture.GateCount * Architecture.HiddenSize, Architecture.HiddenSize, _whhT[index], _whhTPanels[index]);
 
     /// <summary>Forward pass of one shard; leaves logits and probabilities in the workspace.</summary>
-    public void Forward(Workspace ws, in ShardInput input, bool training, ulong dropoutSeed)
+    public void Forward(Workspace ws, in SequenceShard s, bool training, ulong dropoutSeed)
     {
         var a = Architecture;
-        int B = input.Batch, T = input.Steps, D = a.OutputSize, H = a.HiddenSize;
+        int B = s.Batch, T = s.Steps, D = a.OutputSize, H = a.HiddenSize;
         ws.Ensure(a, B, T, training);
-        SequenceShard.CountActive(input.Lengths, T, ws.Active);
-        var s = new SequenceShard(B, T, input.Lengths, ws.Active.AsSpan(0, T));
 
         // Layer 0 input [T, B, I].
         if (a.InputKind == SequenceInputKind.Tokens)
             Embedding.Forward(Parameters.AsSpan(Layout.Embedding, a.VocabularySize * a.EmbeddingSize), a.VocabularySize, a.EmbeddingSize,
-                input.Tokens, input.Offsets, ws.X[0], s);
+                ws.X[0], s);
         else
-            LoadFeatures(input, ws.X[0], a.FeaturesPerStep, s);
+            LoadFeatures(ws.X[0], a.FeaturesPerStep, s);
 
         for (int l = 0; l < a.NumberOfLayers; l++)
         {
@@ -157,7 +95,8 @@ internal sealed class RecurrentNetwork
             a.Bidirectional ? ws.Directions[top + 1].Hs.AsSpan(0, B * H) : default, ws.Pooled, ws.ArgMax, H, D, s);
         ClassifierHead.Forward(ws.Pooled, Parameters.AsSpan(Layout.HeadWeight, a.LogitCount * D), Parameters.AsSpan(Layout.HeadBias, a.LogitCount),
             ws.Logits, B, D, a.LogitCount);
-        ClassifierHead.Probabilities(ws.Logits, ws.Probabilities, B, a.Classification, a.NumberOfClasses);
+        if (a.Classification != ClassificationKind.Regression)
+            ClassifierHead.Probabilities(ws.Logits, ws.Probabilities, B, a.Classification, a.NumberOfClasses);
     }
 
     /// <summary>
@@ -165,13 +104,19 @@ internal sealed class RecurrentNetwork
     /// <paramref name="grads"/> (the parameters' layout) and returns its share of the batch loss. With <paramref name="inputGradient"/> the gradient of
     /// the dense input [T, B, F] is left in ws.DX[0].
     /// </summary>
-    public double Backward(Workspace ws, in ShardInput input, Span<float> grads, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, float lossScale, bool inputGradient = false)
+    public double Backward(Workspace ws, in SequenceShard s, Span<float> grads, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, float lossScale, bool inputGradient = false)
+    {
+        double loss = ClassifierHead.LossAndGradient(ws.Logits, labels, weights, lossScale, ws.DLogits, s.Batch, Architecture.Classification, Architecture.LogitCount);
+        BackwardFromHead(ws, s, grads, inputGradient);
+        return loss;
+    }
+
+    /// <summary>Backward from the head's output gradient ws.DLogits down to the input (the part every head shares).</summary>
+    private void BackwardFromHead(Workspace ws, in SequenceShard s, Span<float> grads, bool inputGradient)
     {
         var a = Architecture;
-        int B = input.Batch, T = input.Steps, D = a.OutputSize, H = a.HiddenSize, gh = a.GateCount * H;
-        var s = new SequenceShard(B, T, input.Lengths, ws.Active.AsSpan(0, T));
+        int B = s.Batch, T = s.Steps, D = a.OutputSize, H = a.HiddenSize, gh = a.GateCount * H;
 
-        double loss = ClassifierHead.LossAndGradient(ws.Logits, labels, weights, lossScale, ws.DLogits, B, a.Classification, a.LogitCount);
         ClassifierHead.Backward(ws.Pooled, Parameters.AsSpan(Layout.HeadWeight, a.LogitCount * D), ws.DLogits,
             grads.Slice(Layout.HeadWeight, a.LogitCount * D), grads.Slice(Layout.HeadBias, a.LogitCount), ws.DPooled, B, D, a.LogitCount);
         bool last = a.Pooling == SequencePooling.Last;
@@ -196,16 +141,15 @@ internal sealed class RecurrentNetwork
 
         if (a.InputKind == SequenceInputKind.Tokens)
             Embedding.Backward(grads.Slice(Layout.Embedding, a.VocabularySize * a.EmbeddingSize), a.VocabularySize, a.EmbeddingSize,
-                input.Tokens, input.Offsets, ws.DX[0], s);
-        return loss;
+                ws.DX[0], s);
     }
 
-    private static void LoadFeatures(in ShardInput input, Span<float> x, int f, in SequenceShard s)
+    private static void LoadFeatures(Span<float> x, int f, in SequenceShard s)
     {
         int B = s.Batch;
         x.Slice(0, s.Steps * B * f).Clear();
         for (int b = 0; b < B; b++)
             for (int t = 0; t < s.Lengths[b]; t++)
-                input.Features.Slice(input.Offsets[b] + t * f, f).CopyTo(x.Slice((t * B + b) * f, f));
+                s.Features.Slice(s.Offsets[b] + t * f, f).CopyTo(x.Slice((t * B + b) * f, f));
     }
 }

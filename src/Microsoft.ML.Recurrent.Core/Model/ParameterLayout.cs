@@ -1,25 +1,10 @@
-namespace Microsoft.ML.Recurrent;
+namespace Microsoft.ML.Recurrent.Model;
 
-/// <summary>One named parameter tensor inside the flat parameter vector; names and shapes are PyTorch's.</summary>
-/// <param name="Name">PyTorch-style name, e.g. <c>weight_ih_l0_reverse</c>, <c>head.weight</c>, <c>embedding.weight</c>.</param>
-/// <param name="Offset">Start in the flat parameter vector.</param>
-/// <param name="Shape">Row-major shape.</param>
-public sealed record ParameterTensor(string Name, int Offset, int[] Shape)
-{
-    /// <summary>Number of floats.</summary>
-    public int Length
-    {
-        get
-        {
-            int n = 1;
-            foreach (int d in Shape) n *= d;
-            return n;
-        }
-    }
-}
-
-/// <summary>Offsets of one direction of one recurrent layer's tensors in the flat parameter vector.</summary>
-internal readonly record struct DirectionOffsets(int WeightIh, int WeightHh, int BiasIh, int BiasHh, int Peephole, int InputSize);
+/// <summary>Offsets of one direction of one recurrent layer's tensors in the flat parameter vector.
+/// Jordan cells: WeightHh/BiasHh hold W_hy [H, R]/b_hy [H], and WeightYh/BiasYh the output projection W_yh [R, H]/b_yh [R]
+/// (-1 for every other cell). RecurrentSize R is what a step reads from the previous one: H, or the Jordan output size.</summary>
+internal readonly record struct DirectionOffsets(int WeightIh, int WeightHh, int BiasIh, int BiasHh, int Peephole, int InputSize,
+    int RecurrentSize, int WeightYh = -1, int BiasYh = -1);
 
 /// <summary>
 /// Where every tensor lives in the one flat parameter vector (and, identically, the gradient vector).
@@ -50,7 +35,8 @@ internal sealed class ParameterLayout
         }
 
         if (a.InputKind == SequenceInputKind.Tokens) Embedding = Add("embedding.weight", a.VocabularySize, a.EmbeddingSize);
-        int gh = a.GateCount * a.HiddenSize;
+        int gh = a.GateCount * a.HiddenSize, R = a.RecurrentSize;
+        bool jordan = a.Recurrence == RnnRecurrence.Jordan;
         Directions = new DirectionOffsets[a.NumberOfLayers * a.Directions];
         for (int l = 0; l < a.NumberOfLayers; l++)
         {
@@ -59,11 +45,13 @@ internal sealed class ParameterLayout
             {
                 string sfx = $"_l{l}" + (d == 1 ? "_reverse" : "");
                 int wih = Add("weight_ih" + sfx, gh, input);
-                int whh = Add("weight_hh" + sfx, gh, a.HiddenSize);
+                int whh = Add((jordan ? "weight_hy" : "weight_hh") + sfx, gh, R);
                 int bih = Add("bias_ih" + sfx, gh);
-                int bhh = Add("bias_hh" + sfx, gh);
+                int bhh = Add((jordan ? "bias_hy" : "bias_hh") + sfx, gh);
                 int peep = a.Peephole ? Add("peephole" + sfx, 3, a.HiddenSize) : -1;
-                Directions[l * a.Directions + d] = new DirectionOffsets(wih, whh, bih, bhh, peep, input);
+                int wyh = jordan ? Add("weight_yh" + sfx, R, a.HiddenSize) : -1;
+                int byh = jordan ? Add("bias_yh" + sfx, R) : -1;
+                Directions[l * a.Directions + d] = new DirectionOffsets(wih, whh, bih, bhh, peep, input, R, wyh, byh);
             }
         }
         HeadWeight = Add("head.weight", a.LogitCount, a.OutputSize);
@@ -76,12 +64,13 @@ internal sealed class ParameterLayout
     /// <summary>Parameter count computed in 64 bits, so validation can reject sizes before anything is allocated.</summary>
     public static long CountParameters(RecurrentArchitecture a)
     {
-        long gh = (long)a.GateCount * a.HiddenSize;
+        long gh = (long)a.GateCount * a.HiddenSize, R = a.RecurrentSize;
+        long jordan = a.Recurrence == RnnRecurrence.Jordan ? R * a.HiddenSize + R : 0;
         long total = a.InputKind == SequenceInputKind.Tokens ? (long)a.VocabularySize * a.EmbeddingSize : 0;
         for (int l = 0; l < a.NumberOfLayers; l++)
         {
             long input = l == 0 ? a.InputSize : a.OutputSize;
-            total += a.Directions * (gh * input + gh * a.HiddenSize + 2 * gh + (a.Peephole ? 3L * a.HiddenSize : 0));
+            total += a.Directions * (gh * input + gh * R + 2 * gh + (a.Peephole ? 3L * a.HiddenSize : 0) + jordan);
         }
         return total + (long)a.LogitCount * a.OutputSize + a.LogitCount;
     }

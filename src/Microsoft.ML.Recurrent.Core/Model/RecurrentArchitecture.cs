@@ -20,6 +20,19 @@ public enum RnnActivation
     Relu = 1,
 }
 
+/// <summary>What the recurrence of the plain RNN cell (<see cref="RecurrentCellType.Rnn"/>) runs through.</summary>
+public enum RnnRecurrence
+{
+    /// <summary>Elman: the previous hidden state, <c>h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)</c> (PyTorch's <c>nn.RNN</c>).</summary>
+    Elman = 0,
+    /// <summary>
+    /// Jordan: the previous step's output, a learned projection of the hidden state:
+    /// <c>h_t = act(W_ih x_t + b_ih + W_hy y_{t-1} + b_hy)</c>, <c>y_t = W_yh h_t + b_yh</c>, with y of
+    /// <see cref="RecurrentArchitecture.JordanOutputSize"/> values. The layer's output sequence is still h.
+    /// </summary>
+    Jordan = 1,
+}
+
 /// <summary>Where the GRU reset gate is applied.</summary>
 public enum GruResetMode
 {
@@ -56,6 +69,11 @@ public enum ClassificationKind
     Binary = 0,
     /// <summary>One logit per class and a softmax, cross-entropy.</summary>
     Multiclass = 1,
+    /// <summary>
+    /// Regression: <see cref="RecurrentArchitecture.NumberOfOutputs"/> real values, no activation; the loss is
+    /// <see cref="TrainingOptions.RegressionLoss"/> on standardised targets (see <see cref="TargetStandardization"/>).
+    /// </summary>
+    Regression = 2,
 }
 
 /// <summary>
@@ -75,6 +93,15 @@ public sealed record RecurrentArchitecture
 
     /// <summary>Non-linearity of <see cref="RecurrentCellType.Rnn"/> cells.</summary>
     public RnnActivation RnnActivation { get; init; } = RnnActivation.Tanh;
+
+    /// <summary>Recurrence of <see cref="RecurrentCellType.Rnn"/> cells: Elman (hidden state) or Jordan (previous output).</summary>
+    public RnnRecurrence Recurrence { get; init; } = RnnRecurrence.Elman;
+
+    /// <summary>Jordan cells: size of the output y fed back to the next step; 0 means <see cref="HiddenSize"/>.</summary>
+    public int JordanOutputSize { get; init; }
+
+    /// <summary>Width of what each step reads from the previous one: y (Jordan) or h (every other cell).</summary>
+    internal int RecurrentSize => Recurrence == RnnRecurrence.Jordan ? (JordanOutputSize > 0 ? JordanOutputSize : HiddenSize) : HiddenSize;
 
     /// <summary>LSTM peephole connections (diagonal; i and f see c_{t-1}, o sees c_t).</summary>
     public bool Peephole { get; init; }
@@ -115,6 +142,9 @@ public sealed record RecurrentArchitecture
     /// <summary>Number of classes; must be 2 for <see cref="ClassificationKind.Binary"/>.</summary>
     public int NumberOfClasses { get; init; } = 2;
 
+    /// <summary>Real-valued outputs of a <see cref="ClassificationKind.Regression"/> head (ignored otherwise).</summary>
+    public int NumberOfOutputs { get; init; } = 1;
+
     /// <summary>Number of directions (1 or 2).</summary>
     public int Directions => Bidirectional ? 2 : 1;
 
@@ -127,8 +157,8 @@ public sealed record RecurrentArchitecture
     /// <summary>Gates per cell: 4 (LSTM), 3 (GRU), 1 (RNN).</summary>
     public int GateCount => Cell switch { RecurrentCellType.Lstm => 4, RecurrentCellType.Gru => 3, _ => 1 };
 
-    /// <summary>Number of head logits: 1 for binary, else the class count.</summary>
-    public int LogitCount => Classification == ClassificationKind.Binary ? 1 : NumberOfClasses;
+    /// <summary>Number of head logits: 1 for binary, the output count for regression, else the class count.</summary>
+    public int LogitCount => Classification switch { ClassificationKind.Binary => 1, ClassificationKind.Regression => NumberOfOutputs, _ => NumberOfClasses };
 
     // Upper bounds keep a hostile model file or a typo from asking for absurd allocations.
     internal const int MaxDimension = 1 << 16;
@@ -151,6 +181,9 @@ public sealed record RecurrentArchitecture
         Require(Enum.IsDefined(Pooling), nameof(Pooling), Pooling, "a SequencePooling value");
         Require(Enum.IsDefined(Classification), nameof(Classification), Classification, "a ClassificationKind value");
         Require(!Peephole || Cell == RecurrentCellType.Lstm, nameof(Peephole), Peephole, "false unless Cell is Lstm");
+        Require(Enum.IsDefined(Recurrence), nameof(Recurrence), Recurrence, "a RnnRecurrence value");
+        Require(Recurrence == RnnRecurrence.Elman || Cell == RecurrentCellType.Rnn, nameof(Recurrence), Recurrence, "Elman unless Cell is Rnn");
+        Require(JordanOutputSize is >= 0 and <= MaxDimension, nameof(JordanOutputSize), JordanOutputSize, $"0..{MaxDimension} (0 = HiddenSize)");
         if (InputKind == SequenceInputKind.Tokens)
         {
             Require(VocabularySize > UnknownId && VocabularySize <= MaxVocabulary, nameof(VocabularySize), VocabularySize, $"2..{MaxVocabulary} (ids 0 and 1 are padding and unknown)");
@@ -163,9 +196,15 @@ public sealed record RecurrentArchitecture
         Require(HiddenSize is > 0 and <= MaxHiddenSize, nameof(HiddenSize), HiddenSize, $"1..{MaxHiddenSize}");
         Require(NumberOfLayers is > 0 and <= MaxLayers, nameof(NumberOfLayers), NumberOfLayers, $"1..{MaxLayers}");
         Require(Dropout is >= 0f and < 1f, nameof(Dropout), Dropout, "0 <= p < 1");
-        Require(Classification == ClassificationKind.Multiclass ? NumberOfClasses is >= 2 and <= MaxDimension : NumberOfClasses == 2,
+        if (Classification == ClassificationKind.Regression)
+        {
+            // NumberOfClasses is unused by a regression head but still sizes a scratch buffer, so it stays bounded.
+            Require(NumberOfOutputs is > 0 and <= MaxDimension, nameof(NumberOfOutputs), NumberOfOutputs, $"1..{MaxDimension}");
+            Require(NumberOfClasses is >= 0 and <= MaxDimension, nameof(NumberOfClasses), NumberOfClasses, $"0..{MaxDimension} (unused by a regression head)");
+        }
+        else Require(Classification == ClassificationKind.Multiclass ? NumberOfClasses is >= 2 and <= MaxDimension : NumberOfClasses == 2,
             nameof(NumberOfClasses), NumberOfClasses, Classification == ClassificationKind.Binary ? "2 for a binary head" : $"2..{MaxDimension}");
-        long total = ParameterLayout.CountParameters(this);
+        long total = Model.ParameterLayout.CountParameters(this);
         if (total > int.MaxValue)
             throw new ArgumentException($"RecurrentArchitecture has {total} parameters (HiddenSize {HiddenSize}, NumberOfLayers {NumberOfLayers}, " +
                 $"VocabularySize {VocabularySize} × EmbeddingSize {EmbeddingSize}); at most {int.MaxValue} are supported.", nameof(HiddenSize));

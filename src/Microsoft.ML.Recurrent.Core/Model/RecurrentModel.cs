@@ -1,3 +1,4 @@
+using Microsoft.ML.Recurrent.Model;
 using Microsoft.ML.Recurrent.Serialization;
 
 namespace Microsoft.ML.Recurrent;
@@ -6,12 +7,13 @@ namespace Microsoft.ML.Recurrent;
 /// A trained recurrent sequence classifier: its <see cref="RecurrentArchitecture"/>, its weights (PyTorch names and
 /// layouts) and free-form string metadata. Immutable; predictions go through <see cref="CreatePredictor"/>.
 /// </summary>
-public sealed class RecurrentModel
+public sealed partial class RecurrentModel
 {
     private readonly float[] _parameters;
     private readonly Lazy<RecurrentPredictor> _predictor;
 
-    internal RecurrentModel(RecurrentArchitecture architecture, float[] parameters, IReadOnlyDictionary<string, string>? metadata = null)
+    internal RecurrentModel(RecurrentArchitecture architecture, float[] parameters, IReadOnlyDictionary<string, string>? metadata = null,
+        TargetStandardization? targetStandardization = null)
     {
         architecture.Validate();
         Layout = new ParameterLayout(architecture);
@@ -20,6 +22,7 @@ public sealed class RecurrentModel
         Architecture = architecture;
         _parameters = parameters;
         Metadata = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        TargetStandardization = CheckStandardization(architecture, targetStandardization);
         _predictor = new Lazy<RecurrentPredictor>(() => new RecurrentPredictor(this), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -74,7 +77,7 @@ public sealed class RecurrentModel
     }
 
     /// <summary>A copy with other metadata.</summary>
-    public RecurrentModel WithMetadata(IReadOnlyDictionary<string, string> metadata) => new(Architecture, _parameters, metadata);
+    public RecurrentModel WithMetadata(IReadOnlyDictionary<string, string> metadata) => new(Architecture, _parameters, metadata, TargetStandardization);
 
     /// <summary>A thread-safe predictor; each thread that calls it gets its own scratch, reused across calls.</summary>
     public RecurrentPredictor CreatePredictor() => new(this);

@@ -1,3 +1,4 @@
+using Microsoft.ML.Recurrent.Data;
 using Microsoft.ML.Recurrent.Layers;
 
 namespace Microsoft.ML.Recurrent;
@@ -6,7 +7,7 @@ namespace Microsoft.ML.Recurrent;
 /// Scores sequences with a <see cref="RecurrentModel"/>. Thread-safe: any number of threads may call it at once;
 /// each gets its own workspace (grown to the longest sequence seen, then reused), so steady-state calls allocate nothing.
 /// </summary>
-public sealed class RecurrentPredictor
+public sealed partial class RecurrentPredictor
 {
     /// <summary>Sequences scored together by the batch overloads.</summary>
     public const int BatchSize = 64;
@@ -27,8 +28,6 @@ public sealed class RecurrentPredictor
     private sealed class Scratch(RecurrentArchitecture architecture)
     {
         public readonly Workspace Workspace = new(architecture);
-        public readonly int[] Length = new int[1];
-        public readonly int[] Offset = new int[1];
         public readonly PackedBatch Batch = new();
     }
 
@@ -52,8 +51,8 @@ public sealed class RecurrentPredictor
         CheckOutput(probabilities);
         var s = _scratch.Value!;
         CheckLogits(logits, 1);
-        s.Length[0] = tokens.Length;
-        Run(s, new ShardInput(s.Length, s.Offset, tokens, default), probabilities, logits);
+        s.Batch.PackOne(tokens, default, 0);
+        Run(s, probabilities, logits);
     }
 
     /// <summary>Class probabilities of one dense sequence (steps back to back, FeaturesPerStep floats each).</summary>
@@ -68,8 +67,8 @@ public sealed class RecurrentPredictor
         CheckOutput(probabilities);
         var s = _scratch.Value!;
         CheckLogits(logits, 1);
-        s.Length[0] = features.Length / a.FeaturesPerStep;
-        Run(s, new ShardInput(s.Length, s.Offset, default, features), probabilities, logits);
+        s.Batch.PackOne(default, features, a.FeaturesPerStep);
+        Run(s, probabilities, logits);
     }
 
     /// <summary>Probabilities [N, classes] of many token sequences, scored in length-sorted batches.</summary>
@@ -153,7 +152,7 @@ public sealed class RecurrentPredictor
         Span<int> indices = stackalloc int[BatchSize];
         for (int i = 0; i < n; i++) indices[i] = start + i;
         batch.Pack(source, indices[..n], default);
-        network.Forward(ws, batch.Shard(0, n), training: false, 0);
+        network.Forward(ws, batch.Shard(0), training: false, 0);
         for (int r = 0; r < n; r++)
         {
             int row = batch.Order[r];
@@ -162,9 +161,9 @@ public sealed class RecurrentPredictor
         }
     }
 
-    private void Run(Scratch s, in ShardInput input, Span<float> probabilities, Span<float> logits)
+    private void Run(Scratch s, Span<float> probabilities, Span<float> logits)
     {
-        _network.Forward(s.Workspace, input, training: false, 0);
+        _network.Forward(s.Workspace, s.Batch.Shard(0), training: false, 0);
         s.Workspace.Probabilities.AsSpan(0, NumberOfClasses).CopyTo(probabilities);
         if (!logits.IsEmpty) s.Workspace.Logits.AsSpan(0, LogitCount).CopyTo(logits);
     }

@@ -50,8 +50,10 @@ internal static class RecurrentOnnxGraph
             x = g.Op("Transpose", "steps_tbf", [input], new OnnxAttribute("perm", new long[] { 1, 0, 2 }));
         }
 
-        // A sequence of length 0 pools to zeros in the engine; the ONNX operators need length ≥ 1, so run those rows
-        // for one (ignored) step and zero their pooled vector below.
+        // One zero step at the end, beyond every row's length: a batch of empty sequences still gives the recurrent
+        // operators a step. A sequence of length 0 pools to zeros in the engine; the ONNX operators need length ≥ 1, so
+        // those rows run that one (ignored) step and their pooled vector is zeroed below.
+        x = g.Op("Pad", "steps_padded", [x, g.Vector("pad_one_step", 0, 0, 0, 1, 0, 0)], new OnnxAttribute("mode", "constant"));
         string one64 = g.Scalar("one", 1L);
         string lengthsAtLeast1 = g.Op("Max", "lengths_ge1", [lengths, one64]);
         string sequenceLens = g.Op("Cast", "sequence_lens", [lengthsAtLeast1], new OnnxAttribute("to", OnnxInt32));
@@ -102,7 +104,14 @@ internal static class RecurrentOnnxGraph
         string logits = g.Op("Gemm", "logits", [pooled, g.AddInitializer("head_weight", headW, [a.LogitCount, a.OutputSize]),
             g.AddInitializer("head_bias", headB, [a.LogitCount])], new OnnxAttribute("transB", 1L));
         string probabilities;
-        if (a.Classification == ClassificationKind.Binary)
+        if (a.Classification == ClassificationKind.Regression)
+        {
+            // A regression head has no probabilities: its second output is the prediction in the target's units.
+            var st = model.TargetStandardization!;
+            string scaled = g.Op("Mul", "values_scaled", [logits, g.AddInitializer("target_scale", st.Scale.ToArray(), [a.LogitCount])]);
+            probabilities = g.Op("Add", "values", [scaled, g.AddInitializer("target_mean", st.Mean.ToArray(), [a.LogitCount])]);
+        }
+        else if (a.Classification == ClassificationKind.Binary)
         {
             string p1 = g.Op("Sigmoid", "probability", [logits]);
             string p0 = g.Op("Sub", "probability_0", [g.Scalar("one_f", 1f), p1]);

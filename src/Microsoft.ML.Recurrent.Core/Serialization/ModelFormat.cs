@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Serialization;
 
@@ -9,7 +10,7 @@ namespace Microsoft.ML.Recurrent.Serialization;
 /// before parsing, every count is checked against the bytes that actually follow before anything is allocated, and
 /// the tensor table must equal the one the architecture implies. Every failure is an <see cref="InvalidDataException"/>.
 /// </summary>
-internal static class ModelFormat
+internal static partial class ModelFormat
 {
     /// <summary>"MLRNN" + CR LF SUB: line-ending or text-mode mangling of the file breaks the magic (PNG's trick).</summary>
     public static ReadOnlySpan<byte> Magic => "MLRNN\r\n\u001a"u8;
@@ -31,12 +32,14 @@ internal static class ModelFormat
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
-            w.Write(Version);
-            w.Write(ArchitectureFields);
+            uint version = VersionFor(a);
+            w.Write(version);
+            w.Write(ArchitectureFieldsOf(version));
             w.Write((int)a.Cell); w.Write((int)a.RnnActivation); w.Write(a.Peephole ? 1 : 0); w.Write((int)a.GruReset);
             w.Write((int)a.InputKind); w.Write(a.VocabularySize); w.Write(a.EmbeddingSize); w.Write(a.FeaturesPerStep);
             w.Write(a.HiddenSize); w.Write(a.NumberOfLayers); w.Write(a.Bidirectional ? 1 : 0); w.Write(a.Dropout);
             w.Write((int)a.Pooling); w.Write((int)a.Classification); w.Write(a.NumberOfClasses);
+            if (version >= 2) WriteVersion2Fields(w, a);
             w.Write(model.Tensors.Count);
             foreach (var t in model.Tensors)
             {
@@ -49,6 +52,7 @@ internal static class ModelFormat
             w.Write((long)p.Length);
             if (BitConverter.IsLittleEndian) w.Write(MemoryMarshal.AsBytes(p));
             else foreach (float v in p) w.Write(v);  // BinaryWriter writes little-endian
+            if (version >= 2) WriteTargetStandardization(w, model);
             w.Write(model.Metadata.Count);
             foreach (var (key, value) in model.Metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
@@ -80,13 +84,13 @@ internal static class ModelFormat
         uint actual = Crc32.Compute(bytes.AsSpan(0, bytes.Length - 4));
         r.Skip(Magic.Length);
         uint version = r.UInt32("format version");
-        if (version != Version) throw new InvalidDataException($"Model format version {version} is not supported; this library reads version {Version}.");
+        if (version is < 1 or > LatestVersion) throw new InvalidDataException($"Model format version {version} is not supported; this library reads versions 1..{LatestVersion}.");
         if (stored != actual)
             throw new InvalidDataException($"Model checksum mismatch (stored 0x{stored:X8}, computed 0x{actual:X8}): the file is truncated or corrupted.");
         r.Limit = bytes.Length - 4;
 
         int fields = r.Int32("architecture field count");
-        if (fields != ArchitectureFields) throw new InvalidDataException($"Architecture field count is {fields}; expected {ArchitectureFields}.");
+        if (fields != ArchitectureFieldsOf(version)) throw new InvalidDataException($"Architecture field count is {fields}; expected {ArchitectureFieldsOf(version)}.");
         RecurrentArchitecture a;
         try
         {
@@ -108,6 +112,7 @@ internal static class ModelFormat
                 Classification = (ClassificationKind)r.Int32("classification"),
                 NumberOfClasses = r.Int32("number of classes"),
             };
+            if (version >= 2) a = ReadVersion2Fields(r, a);
             a.Validate();
         }
         catch (ArgumentException e)
@@ -139,6 +144,7 @@ internal static class ModelFormat
         r.Floats(parameters);
         foreach (float v in parameters)
             if (!float.IsFinite(v)) throw new InvalidDataException("The model holds a non-finite weight (NaN or infinity).");
+        TargetStandardization? targets = version >= 2 ? ReadTargetStandardization(r, a) : null;
 
         int entries = r.Int32("metadata count");
         if (entries < 0 || entries > MaxMetadataEntries) throw new InvalidDataException($"Metadata count {entries} is outside 0..{MaxMetadataEntries}.");
@@ -150,7 +156,9 @@ internal static class ModelFormat
             if (!metadata.TryAdd(key, value)) throw new InvalidDataException($"Metadata key '{key}' appears twice.");
         }
         if (r.Position != r.Limit) throw new InvalidDataException($"{r.Limit - r.Position} unexpected bytes after the model.");
-        return new RecurrentModel(a, parameters, metadata);
+        if (version < 2 && VersionFor(a) >= 2)
+            throw new InvalidDataException("A version 1 model file cannot hold a regression head or a Jordan cell.");
+        return new RecurrentModel(a, parameters, metadata, targets);
     }
 
     private static byte[] ReadAll(Stream stream)

@@ -1,5 +1,3 @@
-using Microsoft.ML.Recurrent.Layers;
-
 namespace Microsoft.ML.Recurrent.Training;
 
 /// <summary>The order in which one epoch visits the training sequences.</summary>

@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 using Microsoft.ML.Recurrent.Kernels;
-using Microsoft.ML.Recurrent.Layers;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Training;
 
@@ -48,7 +48,17 @@ internal static class Initializer
         // stream (SplitMix64 is counter-based), so they can be drawn in parallel and the result does not depend on
         // the thread count.
         var blocks = new List<int>();
-        foreach (var d in layout.Directions)
+        if (a.Recurrence == RnnRecurrence.Jordan)
+        {
+            // Jordan: W_hy [H, R] and W_yh [R, H] are not square; Glorot-uniform like the other projections.
+            int R = a.RecurrentSize;
+            foreach (var d in layout.Directions)
+            {
+                Uniform(p.AsSpan(d.WeightHh, H * R), MathF.Sqrt(6f / (H + R)), ref rng);
+                Uniform(p.AsSpan(d.WeightYh, R * H), MathF.Sqrt(6f / (H + R)), ref rng);
+            }
+        }
+        else foreach (var d in layout.Directions)
             for (int g = 0; g < a.GateCount; g++) blocks.Add(d.WeightHh + g * H * H);
         void Draw(int i)
         {

@@ -47,7 +47,11 @@ internal sealed class Optimizer
                 float c1 = 1f / (1f - MathF.Pow(b1, _step)), c2 = 1f / (1f - MathF.Pow(b2, _step));
                 bool decoupled = _o.Optimizer == OptimizerKind.AdamW;
                 if (decoupled && _o.WeightDecay > 0) TensorPrimitives.Multiply(pr, 1f - lr * _o.WeightDecay, pr);
-                OptimizerKernels.AdamStep(pr, gr, m, _v.AsSpan(start, length), lr, b1, b2, c1, c2, _o.Epsilon, decoupled ? 0f : _o.WeightDecay);
+                Lanes.Run(new OptimizerKernels.Adam
+                {
+                    Parameters = pr, Gradient = gr, Moment1 = m, Moment2 = _v.AsSpan(start, length),
+                    Lr = lr * c1, B1 = b1, B2 = b2, C2 = c2, Eps = _o.Epsilon, L2 = decoupled ? 0f : _o.WeightDecay,
+                });
                 break;
         }
     }

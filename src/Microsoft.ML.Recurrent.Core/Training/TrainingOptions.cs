@@ -86,6 +86,12 @@ public sealed record TrainingOptions
     /// <summary>Optional loss weight per class (index = label).</summary>
     public IReadOnlyList<float>? ClassWeights { get; init; }
 
+    /// <summary>Loss of a <see cref="ClassificationKind.Regression"/> head, on standardised targets.</summary>
+    public RegressionLoss RegressionLoss { get; init; } = RegressionLoss.SquaredError;
+
+    /// <summary>Threshold of <see cref="RegressionLoss.Huber"/>, in standard deviations of the target (PyTorch's <c>delta</c>).</summary>
+    public float HuberDelta { get; init; } = 1f;
+
     /// <summary>Seed for initialisation, shuffling and dropout. Same seed and thread count give bit-identical weights.</summary>
     public int Seed { get; init; } = 42;
 
@@ -116,6 +122,8 @@ public sealed record TrainingOptions
         Require(WarmupSteps >= 0, nameof(WarmupSteps), WarmupSteps, ">= 0");
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, ">= 0");
         Require(NumberOfThreads is null or > 0, nameof(NumberOfThreads), NumberOfThreads, "null or > 0");
+        Require(Enum.IsDefined(RegressionLoss), nameof(RegressionLoss), RegressionLoss, "a RegressionLoss value");
+        Require(HuberDelta > 0 && float.IsFinite(HuberDelta), nameof(HuberDelta), HuberDelta, "a finite value > 0");
         Require(float.IsFinite(ForgetGateBias), nameof(ForgetGateBias), ForgetGateBias, "a finite value");
         Require(UpdateGateTimescale is 0 or (>= 2 and <= 1 << 24), nameof(UpdateGateTimescale), UpdateGateTimescale, "0 (zero bias) or 2..16777216 steps");
         Require(ProgressInterval > 0, nameof(ProgressInterval), ProgressInterval, "> 0");

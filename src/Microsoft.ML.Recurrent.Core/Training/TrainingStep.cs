@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
+using Microsoft.ML.Recurrent.Data;
 using Microsoft.ML.Recurrent.Kernels;
 using Microsoft.ML.Recurrent.Layers;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Training;
 
@@ -34,13 +36,15 @@ internal sealed class TrainingStep : IDisposable
     private readonly float[] _classWeights;
     private readonly Optimizer _optimizer;
     private readonly PackedBatch _batch = new();
+    private readonly RegressionTargets? _targets;   // regression heads: the batch's standardised targets
     private readonly Action<int, int> _itemBody, _sumBody, _updateBody, _scoreBody;
     private float _lossScale, _clipScale, _lr;
     private ulong _dropoutSeed;
 
-    public TrainingStep(RecurrentArchitecture a, TrainingOptions o, SequenceDataset train)
+    public TrainingStep(RecurrentArchitecture a, TrainingOptions o, SequenceDataset train, TargetStandardization? standardization = null)
     {
         _o = o; _train = train;
+        if (a.Classification == ClassificationKind.Regression) _targets = new RegressionTargets(train, standardization!);
         var layout = new ParameterLayout(a);
         Network = new RecurrentNetwork(layout, Initializer.Create(layout, o));
         int threads = Math.Max(1, o.NumberOfThreads ?? Environment.ProcessorCount);
@@ -73,6 +77,7 @@ internal sealed class TrainingStep : IDisposable
     public double Run(ReadOnlySpan<int> indices, float lr, long step)
     {
         _batch.Pack(_train, indices, _classWeights, WorkItems(indices.Length));
+        _targets?.Gather(_batch);
         float total = _batch.TotalWeight();
         if (total <= 0) return 0;  // every row has weight 0: nothing to learn from
         _lossScale = 1f / total;
@@ -124,7 +129,9 @@ internal sealed class TrainingStep : IDisposable
         var input = _batch.Shard(s);
         int start = _batch.ShardStart[s], count = _batch.ShardCount[s];
         Network.Forward(ws, input, training: true, SplitMix64.Hash(_dropoutSeed + (ulong)s * 0x9E3779B9UL));
-        _itemLoss[s] = Network.Backward(ws, input, gradients, _batch.Labels.AsSpan(start, count), _batch.Weights.AsSpan(start, count), _lossScale);
+        _itemLoss[s] = _targets is { } t
+            ? Network.BackwardRegression(ws, input, gradients, t.Rows(start, count), _batch.Weights.AsSpan(start, count), _lossScale, _o.RegressionLoss, _o.HuberDelta)
+            : Network.Backward(ws, input, gradients, _batch.Labels.AsSpan(start, count), _batch.Weights.AsSpan(start, count), _lossScale);
     }
 
     // Validation: forward only, chunks of RecurrentPredictor.BatchSize sequences on the pool, each worker in its own workspace.

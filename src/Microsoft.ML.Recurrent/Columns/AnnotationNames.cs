@@ -11,6 +11,7 @@ internal static class AnnotationNames
     public const string ScoreValueKind = "ScoreValueKind";
     public const string BinaryClassification = "BinaryClassification";
     public const string MulticlassClassification = "MulticlassClassification";
+    public const string Regression = "Regression";
     public const string Score = "Score";
     public const string Probability = "Probability";
     public const string PredictedLabel = "PredictedLabel";

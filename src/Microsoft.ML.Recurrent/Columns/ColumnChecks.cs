@@ -76,6 +76,7 @@ internal static class ColumnChecks
             SequenceClassificationTask.Binary when column.Type is not BooleanDataViewType => "Boolean (binary classification)",
             SequenceClassificationTask.Multiclass when column.Type is not KeyDataViewType => "a key type (multiclass classification; use MapValueToKey)",
             SequenceClassificationTask.Auto when column.Type is not (BooleanDataViewType or KeyDataViewType) => "Boolean (binary) or a key type (multiclass)",
+            SequenceClassificationTask.Regression when column.Type != NumberDataViewType.Single => "Single (regression; convert with mlContext.Transforms.Conversion.ConvertType)",
             _ => null,
         };
         if (problem is not null)
@@ -101,6 +102,10 @@ internal static class ColumnChecks
                 throw new ArgumentOutOfRangeException("inputSchema", $"Label column '{name}' has type {typeName}; expected a key type (multiclass classification; use MapValueToKey).");
             case SequenceClassificationTask.Auto when !isBool && !isKey:
                 throw new ArgumentOutOfRangeException("inputSchema", $"Label column '{name}' has type {typeName}; expected Boolean (binary) or a key type (multiclass).");
+            case SequenceClassificationTask.Regression when !(scalar && !column.IsKey && column.ItemType == NumberDataViewType.Single):
+                throw new ArgumentOutOfRangeException("inputSchema", $"Label column '{name}' has type {typeName}; expected Single (regression).");
+            case SequenceClassificationTask.Regression:
+                return task;
         }
         return isBool ? SequenceClassificationTask.Binary : SequenceClassificationTask.Multiclass;
     }

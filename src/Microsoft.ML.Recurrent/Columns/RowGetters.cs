@@ -18,6 +18,14 @@ internal static class RowGetters
         return () => { ulong k = key(); return k == 0 ? -1 : (int)(k - 1); };
     }
 
+    /// <summary>Regression label getter: the Single value (NaN = missing).</summary>
+    public static Func<float> Target(DataViewRow row, DataViewSchema.Column label)
+    {
+        var getter = row.GetGetter<float>(label);
+        float value = 0;
+        return () => { getter(ref value); return value; };
+    }
+
     /// <summary>Weight getter, or null without a weight column.</summary>
     public static Func<float>? Weight(DataViewRow row, DataViewSchema.Column? weight)
     {

@@ -7,6 +7,6 @@ public enum SequenceColumnKind
     Text = 0,
     /// <summary>A vector of keys (e.g. from <c>MapValueToKey</c>); key k is token id k + 1.</summary>
     Key = 1,
-    /// <summary>A vector of <see cref="float"/>, cut into steps of <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/> values.</summary>
+    /// <summary>A vector of <see cref="float"/>: T steps of F values for a [T, F]-shaped column, else steps of <see cref="RecurrentSequenceClassifierOptions.FeaturesPerStep"/> values (default 1).</summary>
     Float = 2,
 }

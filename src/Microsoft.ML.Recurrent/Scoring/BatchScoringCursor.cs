@@ -14,11 +14,12 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     private readonly DataViewRowId[] _ids = [];
     private int _count, _current = -1;
     private long _position = -1;
-    private bool _done;
+    private bool _done, _reported;
+    private readonly Microsoft.ML.Runtime.IHost _host;
 
-    public BatchScoringCursor(DataViewRowCursor input, BoundScorer bound, bool[] active, int batchSize)
+    public BatchScoringCursor(DataViewRowCursor input, BoundScorer bound, bool[] active, int batchSize, Microsoft.ML.Runtime.IHost host)
     {
-        _input = input; _bound = bound; _active = active;
+        _input = input; _bound = bound; _active = active; _host = host;
         _batch = bound.CreateBatch(input, batchSize);
         _ids = new DataViewRowId[batchSize];
         _caches = new ColumnCache?[bound.InputCount];
@@ -35,7 +36,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     public override bool MoveNext()
     {
         if (_current + 1 < _count) { _current++; _position++; return true; }
-        if (_done || !Fill()) { _done = true; _current = _count = 0; return false; }
+        if (_done || !Fill()) { _done = true; _current = _count = 0; ReportUnusableRows(); return false; }
         _current = 0;
         _position++;
         return true;
@@ -77,9 +78,18 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
             ?? throw new InvalidOperationException($"Column '{column.Name}' has type {column.Type}; it cannot be read as {typeof(TValue)}.");
     }
 
+    /// <summary>Once per cursor, at its end or disposal: how many rows scored NaN and why.</summary>
+    private void ReportUnusableRows()
+    {
+        if (_reported || _batch.UnusableRows == 0) return;
+        _reported = true;
+        using var ch = _host.Start("Scoring");
+        ch.Warning(Microsoft.ML.Runtime.MessageSensitivity.None, _batch.DescribeUnusableRows());
+    }
+
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _input.Dispose();
+        if (disposing) { ReportUnusableRows(); _input.Dispose(); }
         base.Dispose(disposing);
     }
 }

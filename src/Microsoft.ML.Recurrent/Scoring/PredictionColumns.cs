@@ -16,6 +16,11 @@ internal static class PredictionColumns
         uint setId = NextScoreColumnSetId(input);
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(input);
+        if (task == SequenceClassificationTask.Regression)
+        {
+            builder.AddColumn(AnnotationNames.Score, NumberDataViewType.Single, Annotations(AnnotationNames.Regression, AnnotationNames.Score, setId, null));
+            return builder.ToSchema();
+        }
         string kind = task == SequenceClassificationTask.Binary ? AnnotationNames.BinaryClassification : AnnotationNames.MulticlassClassification;
         if (task == SequenceClassificationTask.Binary)
         {
@@ -50,6 +55,8 @@ internal static class PredictionColumns
             Meta(AnnotationNames.ScoreColumnKind, text),
             Meta(AnnotationNames.ScoreValueKind, text),
         ];
+        if (task == SequenceClassificationTask.Regression)
+            return [MLNetInternals.MLNetAccess.Column(AnnotationNames.Score, false, NumberDataViewType.Single, false, Common())];
         if (task == SequenceClassificationTask.Binary)
         {
             var prob = Common();

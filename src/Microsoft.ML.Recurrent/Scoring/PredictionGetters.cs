@@ -16,6 +16,8 @@ internal static class PredictionGetters
             (SequenceClassificationTask.Binary, 1) => (ValueGetter<float>)((ref float v) => v = p[row() * classes + 1]),
             (SequenceClassificationTask.Binary, 2) => (ValueGetter<bool>)((ref bool v) => v = p[row() * classes + 1] > 0.5f),
             (SequenceClassificationTask.Multiclass, 0) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => MulticlassScore(p.AsSpan(row() * classes, classes), ref v)),
+            // Regression: the batch holds the predictions in the label's units where the logits would be.
+            (SequenceClassificationTask.Regression, 0) => (ValueGetter<float>)((ref float v) => v = batch.Logits[row() * logitCount]),
             (SequenceClassificationTask.Multiclass, 1) => (ValueGetter<uint>)((ref uint v) => v = MulticlassPredictedLabel(p.AsSpan(row() * classes, classes))),
             _ => throw new ArgumentOutOfRangeException(nameof(outputIndex)),
         };

@@ -11,6 +11,14 @@ namespace Microsoft.ML.Recurrent;
 /// transformer is a row-to-row mapper (so <c>CreatePredictionEngine</c> works) and saves with
 /// <c>mlContext.Model.Save</c> like any ML.NET transformer.
 /// </summary>
+/// <remarks>
+/// A row whose float sequence holds NaN or ±∞, or whose length is not a multiple of <see cref="FeaturesPerStep"/>, is
+/// kept but not scored: its <c>Score</c> and <c>Probability</c> are NaN and its <c>PredictedLabel</c> false (binary) or
+/// missing, key 0 (multiclass). Each cursor that met such rows logs one warning with their count on
+/// <see cref="MLContext.Log"/> (a prediction engine logs the first one); ML.NET's evaluators skip rows with a NaN score.
+/// Loading a saved model that is corrupted fails at load time with an <see cref="System.IO.InvalidDataException"/>
+/// (inside ML.NET's <see cref="System.Reflection.TargetInvocationException"/>).
+/// </remarks>
 public sealed class RecurrentSequenceClassificationTransformer : ITransformer
 {
     private readonly SequenceScorer _scorer;
@@ -19,10 +27,11 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
         SequenceClassificationTask task, string featureColumnName, string[]? classNames, IReadOnlyList<EpochSummary>? history)
     {
         ArgumentNullException.ThrowIfNull(env);
-        if (task is not (SequenceClassificationTask.Binary or SequenceClassificationTask.Multiclass))
-            throw new ArgumentOutOfRangeException(nameof(task), task, "Expected Binary or Multiclass.");
-        if (task == SequenceClassificationTask.Binary != (model.Architecture.Classification == ClassificationKind.Binary))
-            throw new ArgumentException($"A {task} transformer needs a {(task == SequenceClassificationTask.Binary ? "binary" : "multiclass")} model.", nameof(model));
+        if (task is not (SequenceClassificationTask.Binary or SequenceClassificationTask.Multiclass or SequenceClassificationTask.Regression))
+            throw new ArgumentOutOfRangeException(nameof(task), task, "Expected Binary, Multiclass or Regression.");
+        var head = task switch { SequenceClassificationTask.Binary => ClassificationKind.Binary, SequenceClassificationTask.Regression => ClassificationKind.Regression, _ => ClassificationKind.Multiclass };
+        if (model.Architecture.Classification != head)
+            throw new ArgumentException($"A {task} transformer needs a model with a {head} head; this one has {model.Architecture.Classification}.", nameof(model));
         if (classNames is not null && classNames.Length != model.Architecture.NumberOfClasses)
             throw new ArgumentException($"{classNames.Length} class names for {model.Architecture.NumberOfClasses} classes.", nameof(classNames));
         Host = env.Register(nameof(RecurrentSequenceClassificationTransformer));
@@ -75,14 +84,16 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new ScoredDataView(input, _scorer.Bind(input.Schema));
+        var bound = _scorer.Bind(input.Schema);
+        // Wrapped so that mlContext.Model.ConvertToOnnx sees this step (MLNetInternals/OnnxExportableView.cs).
+        return MLNetInternals.OnnxExportableView.Wrap(new ScoredDataView(input, bound, Host), input, bound);
     }
 
     /// <summary>A row-to-row mapper for <paramref name="inputSchema"/> (used by prediction engines).</summary>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        return new SequenceRowMapper(_scorer.Bind(inputSchema));
+        return new SequenceRowMapper(_scorer.Bind(inputSchema), Host);
     }
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => MLNetInternals.ModelPersistence.Save(this, ctx);

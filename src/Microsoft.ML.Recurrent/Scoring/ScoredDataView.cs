@@ -7,7 +7,8 @@ namespace Microsoft.ML.Recurrent;
 /// moves; each cursor pulls rows from the input cursor in mini-batches of <see cref="RecurrentPredictor.BatchSize"/>,
 /// scores them in one engine call and serves them one by one (input columns from a per-batch copy).
 /// </summary>
-internal sealed class ScoredDataView(IDataView input, BoundScorer bound) : IDataView
+/// <remarks>Each cursor that met unusable rows (non-finite features) reports how many, once, as a warning on <see cref="MLContext.Log"/>.</remarks>
+internal sealed class ScoredDataView(IDataView input, BoundScorer bound, Microsoft.ML.Runtime.IHost host) : IDataView
 {
     public const int BatchSize = RecurrentPredictor.BatchSize;
 
@@ -22,7 +23,7 @@ internal sealed class ScoredDataView(IDataView input, BoundScorer bound) : IData
         bool anyOutput = active.Skip(bound.InputCount).Any(a => a);
         var inputNeeded = bound.Dependencies(columnsNeeded).ToList();
         var cursor = input.GetRowCursor(inputNeeded, rand);
-        return anyOutput ? new BatchScoringCursor(cursor, bound, active, BatchSize) : new PassThroughCursor(cursor, bound.OutputSchema, active);
+        return anyOutput ? new BatchScoringCursor(cursor, bound, active, BatchSize, host) : new PassThroughCursor(cursor, bound.OutputSchema, active);
     }
 
     // One cursor: batching needs every row in order and a multi-cursor split would only batch smaller groups.

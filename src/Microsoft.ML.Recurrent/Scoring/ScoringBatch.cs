@@ -30,6 +30,25 @@ internal abstract class ScoringBatch
     public float[] Probabilities { get; }
     public float[] Logits { get; }
 
+    /// <summary>Rows scored so far, and how many of them were unusable (scored NaN).</summary>
+    public long ScoredRows { get; private protected set; }
+
+    /// <inheritdoc cref="ScoredRows"/>
+    public long UnusableRows { get; private protected set; }
+
+    /// <summary>
+    /// The warning for <see cref="UnusableRows"/>: which rows, why, what they score, and what ML.NET's evaluators do
+    /// with them (issue #11, item 7: without it the rows vanished from metrics silently).
+    /// </summary>
+    public string DescribeUnusableRows() =>
+        $"Feature column '{Scorer.FeatureColumnName}': {UnusableRows} of {ScoredRows} rows could not be scored (a NaN or infinite value, " +
+        $"or a length that is not a multiple of FeaturesPerStep = {Scorer.Encoder.FeaturesPerStep}); " + Scorer.Task switch
+        {
+            SequenceClassificationTask.Binary => "their Score and Probability are NaN and their PredictedLabel is false",
+            SequenceClassificationTask.Regression => "their Score is NaN",
+            _ => "their Score is NaN and their PredictedLabel is missing (key 0)",
+        } + ". ML.NET's evaluators skip rows whose score is NaN.";
+
     /// <summary>Reads the cursor's current row into <paramref name="slot"/>.</summary>
     public abstract void ReadRow(int slot);
 
@@ -56,6 +75,8 @@ internal abstract class ScoringBatch<T> : ScoringBatch
     {
         int C = Scorer.ClassCount, L = Scorer.Predictor.LogitCount, usable = 0;
         for (int i = 0; i < count; i++) if (Rows[i] is { } r) _usable[usable++] = r;
+        ScoredRows += count;
+        UnusableRows += count - usable;
         if (usable == count)
             Predict(new ArraySegment<T[]>(_usable, 0, count), Probabilities, Logits);
         else
@@ -88,7 +109,10 @@ internal sealed class TokenScoringBatch(SequenceScorer scorer, TokenSequenceRead
     public override void ReadRow(int slot) => Rows[slot] = reader.Read().ToArray();
 
     private protected override void Predict(IReadOnlyList<int[]> sequences, Span<float> probabilities, Span<float> logits)
-        => Scorer.Predictor.Predict(sequences, probabilities, logits);
+    {
+        if (Scorer.Task == SequenceClassificationTask.Regression) Scorer.Predictor.PredictValues(sequences, logits);
+        else Scorer.Predictor.Predict(sequences, probabilities, logits);
+    }
 }
 
 /// <summary>Dense rows.</summary>
@@ -97,5 +121,8 @@ internal sealed class FloatScoringBatch(SequenceScorer scorer, FloatSequenceRead
     public override void ReadRow(int slot) => Rows[slot] = reader.TryRead(out var steps) ? steps.ToArray() : null;
 
     private protected override void Predict(IReadOnlyList<float[]> sequences, Span<float> probabilities, Span<float> logits)
-        => Scorer.Predictor.Predict(sequences, probabilities, logits);
+    {
+        if (Scorer.Task == SequenceClassificationTask.Regression) Scorer.Predictor.PredictValues(sequences, logits);
+        else Scorer.Predictor.Predict(sequences, probabilities, logits);
+    }
 }

@@ -7,7 +7,8 @@ namespace Microsoft.ML.Recurrent;
 /// current row when an output column is first read at a new position. <see cref="InputSchema"/> is the very schema
 /// object it was made for and every returned row's schema is <see cref="OutputSchema"/>, as chained mappers require.
 /// </summary>
-internal sealed class SequenceRowMapper(BoundScorer bound) : IRowToRowMapper
+/// <remarks>The first row a mapped row cannot score (non-finite features) is reported as a warning on <see cref="MLContext.Log"/>, once.</remarks>
+internal sealed class SequenceRowMapper(BoundScorer bound, Microsoft.ML.Runtime.IHost host) : IRowToRowMapper
 {
     public DataViewSchema InputSchema => bound.InputSchema;
     public DataViewSchema OutputSchema => bound.OutputSchema;
@@ -20,7 +21,7 @@ internal sealed class SequenceRowMapper(BoundScorer bound) : IRowToRowMapper
         if (input.Schema != InputSchema) throw new ArgumentException("The row's schema is not the schema this mapper was made for.", nameof(input));
         var active = new bool[OutputSchema.Count];
         foreach (var c in activeColumns) active[c.Index] = true;
-        return new MappedRow(input, bound, active);
+        return new MappedRow(input, bound, active, host);
     }
 
     private sealed class MappedRow : DataViewRow
@@ -31,10 +32,12 @@ internal sealed class SequenceRowMapper(BoundScorer bound) : IRowToRowMapper
         private ScoringBatch? _batch;
         private long _scoredPosition = long.MinValue;
         private readonly object _lock = new();
+        private readonly Microsoft.ML.Runtime.IHost _host;
+        private bool _reported;
 
-        public MappedRow(DataViewRow input, BoundScorer bound, bool[] active)
+        public MappedRow(DataViewRow input, BoundScorer bound, bool[] active, Microsoft.ML.Runtime.IHost host)
         {
-            _input = input; _bound = bound; _active = active;
+            _input = input; _bound = bound; _active = active; _host = host;
         }
 
         public override DataViewSchema Schema => _bound.OutputSchema;
@@ -59,6 +62,12 @@ internal sealed class SequenceRowMapper(BoundScorer bound) : IRowToRowMapper
                     batch.ReadRow(0);
                     batch.Score(1);
                     _scoredPosition = _input.Position;
+                    if (batch.UnusableRows > 0 && !_reported)
+                    {
+                        _reported = true;
+                        using var ch = _host.Start("Scoring");
+                        ch.Warning(Microsoft.ML.Runtime.MessageSensitivity.None, batch.DescribeUnusableRows() + " (Reported once per prediction engine.)");
+                    }
                 }
             }
             return 0;

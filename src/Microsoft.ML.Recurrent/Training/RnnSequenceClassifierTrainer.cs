@@ -18,6 +18,15 @@ public sealed class RnnSequenceClassifierTrainer : RecurrentSequenceClassifierTr
 
         /// <summary>The cell's non-linearity.</summary>
         public RnnActivation Activation { get; set; } = RnnActivation.Tanh;
+
+        /// <summary>
+        /// Elman (default: the recurrence runs through the hidden state, as <c>nn.RNN</c>) or Jordan (through the
+        /// previous step's output y, a learned projection of the hidden state of <see cref="JordanOutputSize"/> values).
+        /// </summary>
+        public RnnRecurrence Recurrence { get; set; } = RnnRecurrence.Elman;
+
+        /// <summary>Jordan: size of the output y fed back to the next step; 0 = <see cref="RecurrentSequenceClassifierOptions.HiddenSize"/>.</summary>
+        public int JordanOutputSize { get; set; }
     }
 
     private readonly Options _rnn;
@@ -29,5 +38,5 @@ public sealed class RnnSequenceClassifierTrainer : RecurrentSequenceClassifierTr
     public override RecurrentCellType Cell => RecurrentCellType.Rnn;
 
     private protected override (RecurrentArchitecture, TrainingOptions) Configure(RecurrentArchitecture architecture, TrainingOptions training)
-        => (architecture with { RnnActivation = _rnn.Activation }, training);
+        => (architecture with { RnnActivation = _rnn.Activation, Recurrence = _rnn.Recurrence, JordanOutputSize = _rnn.JordanOutputSize }, training);
 }

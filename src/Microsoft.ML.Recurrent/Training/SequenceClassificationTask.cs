@@ -9,4 +9,6 @@ public enum SequenceClassificationTask
     Binary = 1,
     /// <summary>Key-typed label; adds <c>Score</c> (one probability per class) and <c>PredictedLabel</c> (the label's key type).</summary>
     Multiclass = 2,
+    /// <summary>Single label (regression, <c>mlContext.Regression.Trainers</c>); adds <c>Score</c> (Single), the prediction in the label's units.</summary>
+    Regression = 3,
 }

@@ -4,7 +4,8 @@ namespace Microsoft.ML.Recurrent;
 internal static class SimpleOptions
 {
     public static T Fill<T>(T o, string labelColumnName, string featureColumnName, string? exampleWeightColumnName,
-        int hiddenSize, int numberOfLayers, bool bidirectional, int numberOfEpochs, int? featuresPerStep) where T : RecurrentSequenceClassifierOptions
+        int hiddenSize, int numberOfLayers, bool bidirectional, int numberOfEpochs, int? featuresPerStep,
+        float learningRate, int batchSize) where T : RecurrentSequenceClassifierOptions
     {
         o.LabelColumnName = labelColumnName;
         o.FeatureColumnName = featureColumnName;
@@ -14,6 +15,8 @@ internal static class SimpleOptions
         o.Bidirectional = bidirectional;
         o.NumberOfEpochs = numberOfEpochs;
         o.FeaturesPerStep = featuresPerStep;
+        o.LearningRate = learningRate;
+        o.BatchSize = batchSize;
         return o;
     }
 }

@@ -8,11 +8,12 @@ internal static class TextTrainingDataReader
     /// <summary>
     /// Reads text-token rows and builds the vocabulary from them: id 0 padding, 1 the unknown token, then every token
     /// seen at least <paramref name="minimumCount"/> times (within the first <paramref name="maxSteps"/> steps of its row),
-    /// most frequent first (ties in ordinal order), at most <paramref name="maximumSize"/> of them.
+    /// most frequent first (ties in ordinal order), at most <paramref name="maximumSize"/> of them. With
+    /// <paramref name="split"/>, usable rows it holds out go to <paramref name="heldOut"/> and are not counted for the vocabulary.
     /// </summary>
     public static SequenceDataset Read(IDataView data, DataViewSchema.Column label, DataViewSchema.Column features, DataViewSchema.Column? weight,
         SequenceClassificationTask task, int maxSteps, int minimumCount, int maximumSize, string unknownToken, Action checkAlive,
-        out SequenceEncoder encoder, out RowCounts counts)
+        ValidationSplit? split, out SequenceEncoder encoder, out RowCounts counts, out SequenceDataset? heldOut)
     {
         counts = new RowCounts();
         var provisional = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -22,19 +23,24 @@ internal static class TextTrainingDataReader
         var rows = new List<int[]>();
         var labels = new List<int>();
         var weights = weight is null ? null : new List<float>();
+        var held = new List<bool>();
+        var targets = RegressionLabels.For(task);
         using (var cursor = data.GetRowCursor(RowGetters.Active(label, features, weight)))
         {
-            var getLabel = RowGetters.Label(cursor, label, task);
+            var getTarget = targets is null ? null : RowGetters.Target(cursor, label);
+            var getLabel = getTarget is null ? RowGetters.Label(cursor, label, task) : () => 0;
             var getWeight = RowGetters.Weight(cursor, weight);
             var getTokens = cursor.GetGetter<VBuffer<ReadOnlyMemory<char>>>(features);
             VBuffer<ReadOnlyMemory<char>> buffer = default;
             while (cursor.MoveNext())
             {
                 if ((counts.Rows++ & 1023) == 0) checkAlive();
+                float target = getTarget?.Invoke() ?? 0;
                 int y = getLabel();
-                if (y < 0) { counts.MissingLabel++; continue; }
+                if (y < 0 || !float.IsFinite(target)) { counts.MissingLabel++; continue; }
                 float w = 1;
                 if (getWeight is not null && !((w = getWeight()) >= 0 && float.IsFinite(w))) { counts.BadWeight++; continue; }
+                bool holdOut = split?.HoldOut() ?? false;
                 getTokens(ref buffer);
                 int n = maxSteps > 0 ? Math.Min(maxSteps, buffer.Length) : buffer.Length;
                 var ids = new int[n];
@@ -50,13 +56,15 @@ internal static class TextTrainingDataReader
                         tokenTexts.Add(text);
                         tokenCounts.Add(0);
                     }
-                    tokenCounts[id]++;
+                    if (!holdOut) tokenCounts[id]++;
                     ids[t++] = id;
                 }
                 rows.Add(ids);
                 labels.Add(y);
                 weights?.Add(w);
-                counts.Used++;
+                held.Add(holdOut);
+                targets?.Add(target, holdOut);
+                if (holdOut) counts.HeldOut++; else counts.Used++;
             }
         }
 
@@ -76,12 +84,14 @@ internal static class TextTrainingDataReader
         }
         encoder = SequenceEncoder.ForText(vocabulary, maxSteps);
         var builder = encoder.CreateDatasetBuilder();
+        var validation = split is null ? null : encoder.CreateDatasetBuilder();
         for (int i = 0; i < rows.Count; i++)
         {
             var ids = rows[i];
             for (int t = 0; t < ids.Length; t++) ids[t] = finalId[ids[t]];
-            builder.AddTokens(ids, labels[i], weights?[i] ?? 1f);
+            (held[i] ? validation! : builder).AddTokens(ids, labels[i], weights?[i] ?? 1f);
         }
-        return builder.Build();
+        heldOut = RegressionLabels.Attach(targets, validation?.Build(), heldOut: true);
+        return RegressionLabels.Attach(targets, builder.Build(), heldOut: false)!;
     }
 }

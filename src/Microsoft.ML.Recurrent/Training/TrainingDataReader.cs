@@ -5,26 +5,37 @@ namespace Microsoft.ML.Recurrent;
 /// <summary>Reads labelled sequences from an <see cref="IDataView"/> (one cursor pass) into an engine dataset, with an encoder that is already known.</summary>
 internal static class TrainingDataReader
 {
-    /// <summary>Reads rows of keys or floats, or validation rows of any kind; rows with a missing label, a bad weight or unusable features are counted and skipped.</summary>
+    /// <summary>
+    /// Reads rows of keys or floats, or validation rows of any kind; rows with a missing label, a bad weight or unusable
+    /// features are counted and skipped. With <paramref name="split"/>, usable rows it holds out go to <paramref name="heldOut"/>.
+    /// </summary>
     public static SequenceDataset Read(IDataView data, DataViewSchema.Column label, DataViewSchema.Column features, DataViewSchema.Column? weight,
-        SequenceClassificationTask task, SequenceEncoder encoder, Action checkAlive, out RowCounts counts)
+        SequenceClassificationTask task, SequenceEncoder encoder, Action checkAlive, ValidationSplit? split, out RowCounts counts, out SequenceDataset? heldOut)
     {
         counts = new RowCounts();
         var builder = encoder.CreateDatasetBuilder();
+        var held = split is null ? null : encoder.CreateDatasetBuilder();
         using var cursor = data.GetRowCursor(RowGetters.Active(label, features, weight));
-        var getLabel = RowGetters.Label(cursor, label, task);
+        // Regression: the Single label is kept aside (NaN or infinite counts as missing) and attached as the target.
+        var targets = RegressionLabels.For(task);
+        var getTarget = targets is null ? null : RowGetters.Target(cursor, label);
+        var getLabel = getTarget is null ? RowGetters.Label(cursor, label, task) : () => 0;
         var getWeight = RowGetters.Weight(cursor, weight);
         var reader = encoder.CreateReader(cursor, features);
         while (cursor.MoveNext())
         {
             if ((counts.Rows++ & 1023) == 0) checkAlive();
+            float target = getTarget?.Invoke() ?? 0;
             int y = getLabel();
-            if (y < 0) { counts.MissingLabel++; continue; }
+            if (y < 0 || !float.IsFinite(target)) { counts.MissingLabel++; continue; }
             float w = 1;
             if (getWeight is not null && !((w = getWeight()) >= 0 && float.IsFinite(w))) { counts.BadWeight++; continue; }
-            if (!reader.TryAddTo(builder, y, w)) { counts.BadFeatures++; continue; }
-            counts.Used++;
+            bool holdOut = split?.HoldOut() ?? false;
+            if (!reader.TryAddTo(holdOut ? held! : builder, y, w)) { counts.BadFeatures++; continue; }
+            targets?.Add(target, holdOut);
+            if (holdOut) counts.HeldOut++; else counts.Used++;
         }
-        return builder.Build();
+        heldOut = RegressionLabels.Attach(targets, held?.Build(), heldOut: true);
+        return RegressionLabels.Attach(targets, builder.Build(), heldOut: false)!;
     }
 }

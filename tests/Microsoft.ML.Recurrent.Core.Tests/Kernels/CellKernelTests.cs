@@ -50,7 +50,7 @@ public class CellKernelTests
         {
             float[] pre = Random(4 * h, 1, scale), cPrev = Random(h, 2), p = peep ? Random(3 * h, 3) : [];
             var f = BothWidthsAgree([(float[])pre.Clone(), new float[h], new float[h], new float[h]],
-                (b, w) => LstmKernels.ForwardRow(b[0], cPrev, p, b[1], b[2], b[3], h, w));
+                (b, w) => Lanes.Run(new LstmKernels.Forward { Gates = b[0], CPrev = cPrev, Peephole = p, C = b[1], TanhC = b[2], HNew = b[3], Hidden = h }, w));
             float[] gates = f[0], c = f[1], tanhC = f[2], hh = f[3];
             for (int j = 0; j < h; j++)
             {
@@ -62,7 +62,7 @@ public class CellKernelTests
 
             float[] dh = Random(h, 4), dc = Random(h, 5), dpInit = peep ? Random(3 * h, 6) : [];
             var g = BothWidthsAgree([new float[4 * h], new float[h], (float[])dpInit.Clone()],
-                (b, w) => LstmKernels.BackwardRow(gates, cPrev, c, tanhC, p, dh, dc, b[0], b[1], b[2], h, w));
+                (b, w) => Lanes.Run(new LstmKernels.Backward { Gates = gates, CPrev = cPrev, C = c, TanhC = tanhC, Peephole = p, Dh = dh, Dc = dc, DGates = b[0], DcPrev = b[1], DPeephole = b[2], Hidden = h }, w));
             for (int j = 0; j < h; j++)
             {
                 // L = dh·h_t + dc·c_t as a function of each pre-activation, of c_{t-1} and of the peepholes.
@@ -93,7 +93,7 @@ public class CellKernelTests
         foreach (float scale in new[] { 4f, 40f })
         {
             float[] pre = Random(3 * h, 1, scale), hn = Random(h, 2), hPrev = Random(h, 3, 1f);
-            var f = BothWidthsAgree([(float[])pre.Clone(), new float[h]], (b, w) => GruKernels.ForwardResetAfterRow(b[0], hn, hPrev, b[1], h, w));
+            var f = BothWidthsAgree([(float[])pre.Clone(), new float[h]], (b, w) => Lanes.Run(new GruKernels.ForwardResetAfter { Gates = b[0], Hn = hn, HPrev = hPrev, HNew = b[1], Hidden = h }, w));
             for (int j = 0; j < h; j++)
             {
                 var u = ReferenceCells.Gru(pre[j], pre[h + j], r => pre[2 * h + j] + r * hn[j], hPrev[j]);
@@ -103,7 +103,7 @@ public class CellKernelTests
 
             float[] dh = Random(h, 4);
             var g = BothWidthsAgree([new float[3 * h], new float[3 * h], new float[h]],
-                (b, w) => GruKernels.BackwardResetAfterRow(f[0], hn, hPrev, dh, b[0], b[1], b[2], h, w));
+                (b, w) => Lanes.Run(new GruKernels.BackwardResetAfter { Gates = f[0], Hn = hn, HPrev = hPrev, Dh = dh, DGx = b[0], DGh = b[1], DhPrev = b[2], Hidden = h }, w));
             for (int j = 0; j < h; j++)
             {
                 // n = tanh(a_n + r∘hn): the input side sees a_n, the hidden side sees hn (whose gradient is r·dA_n).
@@ -126,8 +126,8 @@ public class CellKernelTests
         {
             // Pass 1: r, z and r∘h. Pass 2 (after the caller's W_hn product): n and h.
             float[] pre = Random(3 * h, 1, scale), hPrev = Random(h, 3, 1f);
-            var f1 = BothWidthsAgree([(float[])pre.Clone(), new float[h]], (b, w) => GruKernels.ResetGatesRow(b[0], hPrev, b[1], h, w));
-            var f2 = BothWidthsAgree([(float[])f1[0].Clone(), new float[h]], (b, w) => GruKernels.CandidateRow(b[0], hPrev, b[1], h, w));
+            var f1 = BothWidthsAgree([(float[])pre.Clone(), new float[h]], (b, w) => Lanes.Run(new GruKernels.ResetGates { Gates = b[0], HPrev = hPrev, Rh = b[1], Hidden = h }, w));
+            var f2 = BothWidthsAgree([(float[])f1[0].Clone(), new float[h]], (b, w) => Lanes.Run(new GruKernels.Candidate { Gates = b[0], HPrev = hPrev, HNew = b[1], Hidden = h }, w));
             for (int j = 0; j < h; j++)
             {
                 var u = ReferenceCells.Gru(pre[j], pre[h + j], _ => pre[2 * h + j], hPrev[j]);
@@ -138,8 +138,8 @@ public class CellKernelTests
             if (scale > 4f) continue;
 
             float[] dh = Random(h, 4), drh = Random(h, 5);
-            var g1 = BothWidthsAgree([new float[3 * h], new float[h]], (b, w) => GruKernels.CandidateBackwardRow(f2[0], hPrev, dh, b[0], b[1], h, w));
-            var g2 = BothWidthsAgree([(float[])g1[0].Clone(), (float[])g1[1].Clone()], (b, w) => GruKernels.ResetBackwardRow(f2[0], hPrev, drh, b[0], b[1], h, w));
+            var g1 = BothWidthsAgree([new float[3 * h], new float[h]], (b, w) => Lanes.Run(new GruKernels.CandidateBackward { Gates = f2[0], HPrev = hPrev, Dh = dh, DGates = b[0], DhPrev = b[1], Hidden = h }, w));
+            var g2 = BothWidthsAgree([(float[])g1[0].Clone(), (float[])g1[1].Clone()], (b, w) => Lanes.Run(new GruKernels.ResetBackward { Gates = f2[0], HPrev = hPrev, Drh = drh, DGates = b[0], DhPrev = b[1], Hidden = h }, w));
             for (int j = 0; j < h; j++)
             {
                 // L = dh·h' + drh·(r∘h): the second term stands for the gradient arriving through W_hn (r∘h).
@@ -164,10 +164,10 @@ public class CellKernelTests
         foreach (bool relu in new[] { false, true })
         {
             float[] pre = Random(h, 1, 3f);
-            var f = BothWidthsAgree([(float[])pre.Clone(), new float[h]], (b, w) => RnnKernels.ForwardRow(b[0], b[1], h, relu, w));
+            var f = BothWidthsAgree([(float[])pre.Clone(), new float[h]], (b, w) => Lanes.Run(new RnnKernels.Forward { Pre = b[0], HNew = b[1], Hidden = h, Relu = relu }, w));
             for (int j = 0; j < h; j++) { Near(ReferenceCells.Rnn(pre[j], relu), f[0][j], "act"); Assert.Equal(f[0][j], f[1][j]); }
             float[] dh = Random(h, 2);
-            var g = BothWidthsAgree([new float[h]], (b, w) => RnnKernels.BackwardRow(f[0], dh, b[0], h, relu, w));
+            var g = BothWidthsAgree([new float[h]], (b, w) => Lanes.Run(new RnnKernels.Backward { Act = f[0], Dh = dh, DPre = b[0], Hidden = h, Relu = relu }, w));
             for (int j = 0; j < h; j++) Near(dh[j] * D(x => ReferenceCells.Rnn(x, relu), pre[j], 1e-6), g[0][j], "dPre", 2e-5);
         }
     }
@@ -178,7 +178,7 @@ public class CellKernelTests
         // TensorPrimitives.Tanh gave tanh(0) = −5.96e−8 and the wrong sign near ±1e−8 (issue #11).
         float[] x = [0f, -0f, 1e-8f, -1e-8f, 3e-30f, -3e-30f, 1e-4f, -1e-4f, 0.3f, -0.3f, 0f, 1e-8f, -1e-8f, 0f, 0f, 0f, 1e-8f];
         float[] a = (float[])x.Clone(), y = new float[x.Length];
-        RnnKernels.ForwardRow(a, y, x.Length, relu: false);
+        Lanes.Run(new RnnKernels.Forward { Pre = a, HNew = y, Hidden = x.Length });
         for (int i = 0; i < x.Length; i++)
         {
             Assert.Equal(Math.Sign(x[i]), Math.Sign(y[i]));
@@ -201,7 +201,7 @@ public class CellKernelTests
         float[] p = Rand(), g = Rand(), m = Rand(), v = Rand().Select(Math.Abs).ToArray();
         const float lr = 0.01f, b1 = 0.9f, b2 = 0.999f, c1 = 1.5f, c2 = 1.2f, eps = 1e-8f, l2 = 0.01f;
         var o = BothWidthsAgree([(float[])p.Clone(), (float[])m.Clone(), (float[])v.Clone()],
-            (b, w) => OptimizerKernels.AdamStep(b[0], g, b[1], b[2], lr, b1, b2, c1, c2, eps, l2, w));
+            (b, w) => Lanes.Run(new OptimizerKernels.Adam { Parameters = b[0], Gradient = g, Moment1 = b[1], Moment2 = b[2], Lr = lr * c1, B1 = b1, B2 = b2, C2 = c2, Eps = eps, L2 = l2 }, w));
         for (int i = 0; i < n; i++)
         {
             double gi = g[i] + (double)l2 * p[i], mi = b1 * (double)m[i] + (1 - (double)b1) * gi, vi = b2 * (double)v[i] + (1 - (double)b2) * gi * gi;
@@ -233,10 +233,10 @@ public class CellKernelTests
     [Fact]
     public void KernelsRejectShortBuffers()
     {
-        Assert.Throws<ArgumentException>(() => LstmKernels.ForwardRow(new float[7], new float[2], default, new float[2], new float[2], new float[2], 2));
-        Assert.Throws<ArgumentException>(() => GruKernels.ForwardResetAfterRow(new float[6], new float[1], new float[2], new float[2], 2));
-        Assert.Throws<ArgumentException>(() => GruKernels.ResetBackwardRow(new float[6], new float[2], new float[1], new float[6], new float[2], 2));
-        Assert.Throws<ArgumentException>(() => RnnKernels.ForwardRow(new float[3], new float[2], 3, false));
-        Assert.Throws<ArgumentException>(() => OptimizerKernels.AdamStep(new float[4], new float[3], new float[4], new float[4], 1, 0.9f, 0.99f, 1, 1, 1e-8f, 0));
+        Assert.Throws<ArgumentException>(() => Lanes.Run(new LstmKernels.Forward { Gates = new float[7], CPrev = new float[2], C = new float[2], TanhC = new float[2], HNew = new float[2], Hidden = 2 }));
+        Assert.Throws<ArgumentException>(() => Lanes.Run(new GruKernels.ForwardResetAfter { Gates = new float[6], Hn = new float[1], HPrev = new float[2], HNew = new float[2], Hidden = 2 }));
+        Assert.Throws<ArgumentException>(() => Lanes.Run(new GruKernels.ResetBackward { Gates = new float[6], HPrev = new float[2], Drh = new float[1], DGates = new float[6], DhPrev = new float[2], Hidden = 2 }));
+        Assert.Throws<ArgumentException>(() => Lanes.Run(new RnnKernels.Forward { Pre = new float[3], HNew = new float[2], Hidden = 3 }));
+        Assert.Throws<ArgumentException>(() => Lanes.Run(new OptimizerKernels.Adam { Parameters = new float[4], Gradient = new float[3], Moment1 = new float[4], Moment2 = new float[4] }));
     }
 }

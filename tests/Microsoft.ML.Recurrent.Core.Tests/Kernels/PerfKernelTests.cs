@@ -3,6 +3,8 @@ using Microsoft.ML.Recurrent.Kernels;
 using Microsoft.ML.Recurrent.Layers;
 using Microsoft.ML.Recurrent.Training;
 using Xunit;
+using Microsoft.ML.Recurrent.Data;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Tests.Kernels;
 
@@ -73,9 +75,9 @@ public class PerfKernelTests
         float[] two = [.. x, .. x];
 
         var ws1 = new Workspace(layout.Architecture);
-        net.Forward(ws1, new ShardInput([T], [0], default, x), training: false, 0);
+        net.Forward(ws1, SequenceShard.Create([T], [0], default, x), training: false, 0);
         var ws2 = new Workspace(layout.Architecture);
-        net.Forward(ws2, new ShardInput([T, T], [0, T * F], default, two), training: false, 0);
+        net.Forward(ws2, SequenceShard.Create([T, T], [0, T * F], default, two), training: false, 0);
 
         Assert.Equal(ws2.Logits.AsSpan(0, 3).ToArray(), ws1.Logits.AsSpan(0, 3).ToArray());
         for (int t = 0; t < T; t++)

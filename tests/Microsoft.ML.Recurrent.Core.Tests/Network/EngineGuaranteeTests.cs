@@ -1,5 +1,6 @@
 using Microsoft.ML.Recurrent.Layers;
 using Xunit;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Tests.Network;
 

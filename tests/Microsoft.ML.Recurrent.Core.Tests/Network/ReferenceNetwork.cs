@@ -1,3 +1,4 @@
+using Microsoft.ML.Recurrent.Model;
 namespace Microsoft.ML.Recurrent.Tests.Network;
 
 /// <summary>
@@ -15,6 +16,30 @@ internal sealed class ReferenceNetwork(RecurrentArchitecture a, ParameterLayout 
         {
             double[] logits = Logits(p, inputs[b]);
             total += weights[b] * SampleLoss(logits, labels[b]);
+            wsum += weights[b];
+        }
+        return total / wsum;
+    }
+
+    /// <summary>Regression loss: Σ_b w_b (1/K) Σ_k ℓ(z_bk − t_bk) / Σ_b w_b, ℓ as PyTorch's MSE / Huber / L1.</summary>
+    public double RegressionLoss(double[] p, IReadOnlyList<double[][]> inputs, double[][] targets, double[] weights, RegressionLoss kind, double delta)
+    {
+        double total = 0, wsum = 0;
+        for (int b = 0; b < inputs.Count; b++)
+        {
+            double[] z = Logits(p, inputs[b]);
+            double l = 0;
+            for (int k = 0; k < z.Length; k++)
+            {
+                double e = z[k] - targets[b][k], m = Math.Abs(e);
+                l += kind switch
+                {
+                    Recurrent.RegressionLoss.Huber => m < delta ? 0.5 * e * e : delta * (m - 0.5 * delta),
+                    Recurrent.RegressionLoss.Absolute => m,
+                    _ => e * e,
+                };
+            }
+            total += weights[b] * l / z.Length;
             wsum += weights[b];
         }
         return total / wsum;
@@ -46,7 +71,8 @@ internal sealed class ReferenceNetwork(RecurrentArchitecture a, ParameterLayout 
             for (int d = 0; d < a.Directions; d++)
             {
                 var o = layout.Directions[l * a.Directions + d];
-                double[] h = new double[H], c = new double[H];
+                // c carries the LSTM cell state, or a Jordan cell's output y (R values).
+                double[] h = new double[H], c = new double[a.RecurrentSize];
                 for (int k = 0; k < T; k++)
                 {
                     int t = d == 0 ? k : T - 1 - k;
@@ -96,6 +122,7 @@ internal sealed class ReferenceNetwork(RecurrentArchitecture a, ParameterLayout 
 
     private (double[] H, double[] C) Step(double[] p, DirectionOffsets o, double[] x, double[] h, double[] c)
     {
+        if (a.Recurrence == RnnRecurrence.Jordan) return JordanStep(p, o, x, c);
         int H = a.HiddenSize, I = o.InputSize, G = a.GateCount;
         // gi[g*H+j] = W_ih x + b_ih, gh[g*H+j] = W_hh h + b_hh
         double[] gi = new double[G * H], gh = new double[G * H];
@@ -144,6 +171,28 @@ internal sealed class ReferenceNetwork(RecurrentArchitecture a, ParameterLayout 
                 break;
         }
         return (hNew, cNew);
+    }
+
+    /// <summary>h = act(W_ih x + b_ih + W_hy y + b_hy), y' = W_yh h + b_yh; returns (h, y').</summary>
+    private (double[] H, double[] Y) JordanStep(double[] p, DirectionOffsets o, double[] x, double[] y)
+    {
+        int H = a.HiddenSize, I = o.InputSize, R = a.RecurrentSize;
+        var h = new double[H];
+        for (int j = 0; j < H; j++)
+        {
+            double v = p[o.BiasIh + j] + p[o.BiasHh + j];
+            for (int k = 0; k < I; k++) v += p[o.WeightIh + j * I + k] * x[k];
+            for (int k = 0; k < R; k++) v += p[o.WeightHh + j * R + k] * y[k];
+            h[j] = a.RnnActivation == RnnActivation.Relu ? Math.Max(0, v) : Math.Tanh(v);
+        }
+        var yNew = new double[R];
+        for (int i = 0; i < R; i++)
+        {
+            double v = p[o.BiasYh + i];
+            for (int j = 0; j < H; j++) v += p[o.WeightYh + i * H + j] * h[j];
+            yNew[i] = v;
+        }
+        return (h, yNew);
     }
 
     private static double Sigmoid(double v) => ReferenceCells.Sigmoid(v);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Xunit;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Tests.Network;
 

@@ -1,6 +1,8 @@
 using Microsoft.ML.Recurrent.Layers;
 using Microsoft.ML.Recurrent.Training;
 using Xunit;
+using Microsoft.ML.Recurrent.Data;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Tests.Network;
 
@@ -147,7 +149,7 @@ public class TrainingComponentsTests
         batch.Pack(data, rows, default);
         var ws = new Workspace(layout.Architecture);
         var gradients = new float[layout.Count];
-        var shard = batch.Shard(0, rows.Length);
+        var shard = batch.Shard(0);
         net.Forward(ws, shard, training: true, 0);
         var logits = new float[rows.Length][];
         for (int r = 0; r < rows.Length; r++) logits[Array.IndexOf(rows, batch.Order[r])] = ws.Logits.AsSpan(r * 3, 3).ToArray();
@@ -232,7 +234,7 @@ public class TrainingComponentsTests
         var ws = new Workspace(layout.Architecture);
         float[] Logits(bool training, ulong seed)
         {
-            net.Forward(ws, batch.Shard(0, 8), training, seed);
+            net.Forward(ws, batch.Shard(0), training, seed);
             return ws.Logits.AsSpan(0, 24).ToArray();
         }
         Assert.Equal(Logits(false, 1), Logits(false, 2));

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.Recurrent.Model;
 using Xunit;
 
 namespace Microsoft.ML.Recurrent.Tests.Onnx;
@@ -79,6 +80,7 @@ public class OnnxExportTests
             var model = RandomModel(Architecture(CellForm.Lstm, true, 2, pooling, ClassificationKind.Multiclass, SequenceInputKind.Tokens), 3);
             using var session = Session(model);
             AssertMatches(model, session, [[], [5, 6, 7], []], null, new Random(1));
+            AssertMatches(model, session, [[], []], null, new Random(1)); // no steps at all: tokens [2, 0]
         }
     }
 
@@ -111,7 +113,7 @@ public class OnnxExportTests
         int B = tokens?.Count ?? features!.Count;
         var lengths = new long[B];
         for (int b = 0; b < B; b++) lengths[b] = tokens != null ? tokens[b].Length : features![b].Length / a.FeaturesPerStep;
-        int T = (int)Math.Max(1, lengths.Max());
+        int T = (int)lengths.Max();
         var expected = new float[B * a.NumberOfClasses];
         var expectedLogits = new float[B * a.LogitCount];
         var predictor = model.CreatePredictor();

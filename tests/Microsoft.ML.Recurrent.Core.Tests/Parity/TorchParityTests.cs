@@ -1,4 +1,7 @@
 using Xunit;
+using Microsoft.ML.Recurrent.Layers;
+using Microsoft.ML.Recurrent.Data;
+using Microsoft.ML.Recurrent.Model;
 
 namespace Microsoft.ML.Recurrent.Tests.Parity;
 
@@ -102,24 +105,33 @@ internal sealed class TorchRun
         var net = new RecurrentNetwork(layout, parameters);
         int B = c.Batch, T = c.MaxLength;
         SequenceDataset data;
+        int K = a.LogitCount;
+        List<float[]>? targets = c.Targets is { } tg ? Enumerable.Range(0, B).Select(b => tg.AsSpan(b * K, K).ToArray().Select(v => (float)v).ToArray()).ToList() : null;
         if (c.Tokens is { } tokens)
-            data = SequenceDataset.FromTokens(Enumerable.Range(0, B).Select(b => tokens.AsSpan(b * T, c.Lengths[b]).ToArray()).ToList(), c.Labels);
+        {
+            var seqs = Enumerable.Range(0, B).Select(b => tokens.AsSpan(b * T, c.Lengths[b]).ToArray()).ToList();
+            data = targets is null ? SequenceDataset.FromTokens(seqs, c.Labels) : SequenceDataset.ForRegression(seqs, targets);
+        }
         else
         {
             int I = a.FeaturesPerStep;
-            data = SequenceDataset.FromFeatures(Enumerable.Range(0, B).Select(b => c.Input!.AsSpan(b * T * I, c.Lengths[b] * I).ToArray()).ToList(), I, c.Labels);
+            var seqs = Enumerable.Range(0, B).Select(b => c.Input!.AsSpan(b * T * I, c.Lengths[b] * I).ToArray()).ToList();
+            data = targets is null ? SequenceDataset.FromFeatures(seqs, I, c.Labels) : SequenceDataset.ForRegression(seqs, I, targets);
         }
         var batch = new PackedBatch();
         batch.Pack(data, Enumerable.Range(0, B).ToArray(), default);
         var ws = new Workspace(layout.Architecture);
         var gradients = new float[layout.Count];
-        var shard = batch.Shard(0, B);
+        var shard = batch.Shard(0);
         net.Forward(ws, shard, training: true, dropoutSeed: 0);
         int steps = shard.Steps, D = a.OutputSize;
         var logits = ws.Logits.AsSpan(0, B * a.LogitCount).ToArray();
         var pooled = ws.Pooled.AsSpan(0, B * D).ToArray();
         var top = ws.X[a.NumberOfLayers].AsSpan(0, steps * B * D).ToArray();
-        double loss = net.Backward(ws, shard, gradients, batch.Labels.AsSpan(0, B), batch.Weights.AsSpan(0, B), 1f / B, inputGradient: true);
+        double loss = targets is null
+            ? net.Backward(ws, shard, gradients, batch.Labels.AsSpan(0, B), batch.Weights.AsSpan(0, B), 1f / B, inputGradient: true)
+            : net.BackwardRegression(ws, shard, gradients, Enumerable.Range(0, B).SelectMany(r => targets[batch.Order[r]]).ToArray(), batch.Weights.AsSpan(0, B), 1f / B,
+                c.RegressionLoss, c.HuberDelta, inputGradient: true);
         return new TorchRun
         {
             Layout = layout, Order = batch.Order[..B], Steps = steps, Logits = logits, Pooled = pooled, TopOutput = top,
@@ -145,6 +157,16 @@ public class TorchImportTests
         int T = c.MaxLength, C = a.LogitCount;
         for (int b = 0; b < c.Batch; b++)
         {
+            if (a.Classification == ClassificationKind.Regression)
+            {
+                // Identity standardisation: the values are the head's outputs.
+                float[] v = c.Tokens is { } ids
+                    ? model.PredictValues(ids.AsSpan(b * T, c.Lengths[b]))
+                    : model.PredictValues(c.Input.AsSpan(b * T * a.FeaturesPerStep, c.Lengths[b] * a.FeaturesPerStep));
+                for (int k = 0; k < C; k++)
+                    Assert.True(Math.Abs(v[k] - c.Logits[b * C + k]) <= 1e-5 * Math.Max(1, Math.Abs(c.Logits[b * C + k])), $"{name} sequence {b} output {k}: {v[k]} vs {c.Logits[b * C + k]}");
+                continue;
+            }
             float[] p = c.Tokens is { } tokens
                 ? model.PredictProbabilities(tokens.AsSpan(b * T, c.Lengths[b]))
                 : model.PredictProbabilities(c.Input.AsSpan(b * T * a.FeaturesPerStep, c.Lengths[b] * a.FeaturesPerStep));

@@ -11,6 +11,9 @@ public sealed class TorchCase
     public required int MaxLength { get; init; }
     public required int[] Lengths { get; init; }
     public required int[] Labels { get; init; }
+    public double[]? Targets { get; init; }       // [B, K], regression cases
+    public RegressionLoss RegressionLoss { get; init; }
+    public float HuberDelta { get; init; } = 1f;
     public float[]? Input { get; init; }          // [B, T, I]
     public int[]? Tokens { get; init; }           // [B, T]
     public required Dictionary<string, double[]> Params { get; init; }
@@ -43,6 +46,7 @@ public static class TorchReference
             string cell = c.GetProperty("cell").GetString()!;
             int classes = c.GetProperty("num_classes").GetInt32();
             bool tokens = c.TryGetProperty("tokens", out var tokenElement);
+            bool regression = c.TryGetProperty("task", out var task) && task.GetString() == "regression";
             var arch = new RecurrentArchitecture
             {
                 Cell = cell switch { "lstm" => RecurrentCellType.Lstm, "gru" => RecurrentCellType.Gru, _ => RecurrentCellType.Rnn },
@@ -55,8 +59,9 @@ public static class TorchReference
                 NumberOfLayers = c.GetProperty("num_layers").GetInt32(),
                 Bidirectional = c.GetProperty("bidirectional").GetBoolean(),
                 Pooling = c.GetProperty("pooling").GetString() switch { "last" => SequencePooling.Last, "mean" => SequencePooling.Mean, _ => SequencePooling.Max },
-                Classification = classes == 1 ? ClassificationKind.Binary : ClassificationKind.Multiclass,
-                NumberOfClasses = classes == 1 ? 2 : classes,
+                Classification = regression ? ClassificationKind.Regression : classes == 1 ? ClassificationKind.Binary : ClassificationKind.Multiclass,
+                NumberOfClasses = classes == 1 || regression ? 2 : classes,
+                NumberOfOutputs = regression ? classes : 1,
             };
             list.Add(new TorchCase
             {
@@ -65,7 +70,14 @@ public static class TorchReference
                 Batch = c.GetProperty("batch").GetInt32(),
                 MaxLength = c.GetProperty("max_len").GetInt32(),
                 Lengths = Ints(c.GetProperty("lengths")),
-                Labels = Ints(c.GetProperty("labels")),
+                Labels = regression ? new int[c.GetProperty("batch").GetInt32()] : Ints(c.GetProperty("labels")),
+                Targets = regression ? Doubles(c.GetProperty("targets")) : null,
+                RegressionLoss = !regression ? default : c.GetProperty("regression_loss").GetString() switch
+                {
+                    "mse" => RegressionLoss.SquaredError, "huber" => RegressionLoss.Huber, "l1" => RegressionLoss.Absolute,
+                    var other => throw new InvalidDataException($"Unknown regression loss '{other}'."),
+                },
+                HuberDelta = regression ? (float)c.GetProperty("huber_delta").GetDouble() : 1f,
                 Input = tokens ? null : Doubles(c.GetProperty("input")).Select(v => (float)v).ToArray(),
                 Tokens = tokens ? Ints(tokenElement) : null,
                 Params = Map(c.GetProperty("params")),

@@ -51,6 +51,16 @@ CASES = [
          bidirectional=False, batch=4, max_len=8, lengths=[8, 5, 2, 7], pooling="last", num_classes=3),
     dict(name="gru_embedding_bidir_mean", cell="gru", vocab_size=23, input_size=8, hidden_size=12, num_layers=1,
          bidirectional=True, batch=4, max_len=8, lengths=[8, 5, 2, 7], pooling="mean", num_classes=1),
+    # Regression heads (num_classes = number of outputs; targets ~ N(0, 1), i.e. already standardised).
+    dict(name="lstm_regression_mse_2out", cell="lstm", input_size=5, hidden_size=7, num_layers=1,
+         bidirectional=False, batch=4, max_len=6, lengths=[6, 3, 5, 1], pooling="last", num_classes=2,
+         task="regression", loss="mse"),
+    dict(name="gru_regression_huber_bidir_mean", cell="gru", input_size=6, hidden_size=9, num_layers=2,
+         bidirectional=True, batch=3, max_len=7, lengths=[4, 7, 6], pooling="mean", num_classes=3,
+         task="regression", loss="huber", huber_delta=0.5),
+    dict(name="rnn_tanh_regression_l1_embedding_max", cell="rnn_tanh", vocab_size=17, input_size=5, hidden_size=8, num_layers=1,
+         bidirectional=False, batch=4, max_len=7, lengths=[7, 2, 5, 6], pooling="max", num_classes=1,
+         task="regression", loss="l1"),
 ]
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
@@ -128,10 +138,14 @@ def run_case(index, spec):
         x_f32 = torch.randn(B, T, I, dtype=torch.float32)
         x_f32[~mask] = 0.0
 
-    if C >= 2:
+    regression = spec.get("task") == "regression"
+    if regression:
+        labels = torch.randn(B, C, dtype=torch.float32).double()  # targets [B, K]
+    elif C >= 2:
         labels = torch.randint(0, C, (B,), dtype=torch.int64)
     else:
         labels = torch.randint(0, 2, (B,), dtype=torch.int64)
+    loss_spec = (spec["loss"], spec.get("huber_delta", 1.0)) if regression else None
 
     rnn = rnn.double()
     head = head.double()
@@ -165,7 +179,7 @@ def run_case(index, spec):
         h_n, c_n = state, None
     assert h_n.shape == (L * dirs, B, H)
 
-    pooled, logits, loss = head_and_loss(out, h_n, mask, lengths_t, pooling, L, dirs, H, head, labels, C)
+    pooled, logits, loss = head_and_loss(out, h_n, mask, lengths_t, pooling, L, dirs, H, head, labels, C, loss_spec)
     assert pooled.shape == (B, D)
 
     loss.backward()
@@ -194,7 +208,7 @@ def run_case(index, spec):
     assert (ref_h.detach() - h_n.detach()).abs().max() <= 1e-12
     if c_n is not None:
         assert (ref_c.detach() - c_n.detach()).abs().max() <= 1e-12
-    _, _, ref_loss = head_and_loss(ref_out, ref_h, mask, lengths_t, pooling, L, dirs, H, head, labels, C)
+    _, _, ref_loss = head_and_loss(ref_out, ref_h, mask, lengths_t, pooling, L, dirs, H, head, labels, C, loss_spec)
     assert abs(ref_loss.item() - loss.item()) <= 1e-12
     wrt = [params[k] for k in names] + ([] if tokens_mode else [x])
     ref_grads = torch.autograd.grad(ref_loss, wrt)
@@ -224,8 +238,14 @@ def run_case(index, spec):
         "lengths": lengths,
         "pooling": pooling,
         "num_classes": C,
-        "labels": flat_ints(labels),
     }
+    if regression:
+        case["task"] = "regression"
+        case["regression_loss"] = loss_spec[0]
+        case["huber_delta"] = loss_spec[1]
+        case["targets"] = flat_floats(labels)
+    else:
+        case["labels"] = flat_ints(labels)
     if tokens_mode:
         case["vocab_size"] = spec["vocab_size"]
         case["tokens"] = flat_ints(tokens)
@@ -301,7 +321,7 @@ def manual_forward(cell, params, x, lengths, L, dirs, H):
     return out_all, h_all, c_all
 
 
-def head_and_loss(out, h_n, mask, lengths_t, pooling, L, dirs, H, head, labels, C):
+def head_and_loss(out, h_n, mask, lengths_t, pooling, L, dirs, H, head, labels, C, loss_spec):
     B = out.shape[0]
     if pooling == "last":
         top = h_n.view(L, dirs, B, H)[L - 1]  # [dirs, B, H]: fwd final state, reverse final state
@@ -314,7 +334,17 @@ def head_and_loss(out, h_n, mask, lengths_t, pooling, L, dirs, H, head, labels, 
     else:
         raise ValueError(pooling)
     logits = head(pooled)
-    if C >= 2:
+    if loss_spec is not None:  # regression: labels are the targets [B, K]
+        kind, delta = loss_spec
+        if kind == "mse":
+            loss = F.mse_loss(logits, labels)
+        elif kind == "huber":
+            loss = F.huber_loss(logits, labels, delta=delta)
+        elif kind == "l1":
+            loss = F.l1_loss(logits, labels)
+        else:
+            raise ValueError(kind)
+    elif C >= 2:
         loss = F.cross_entropy(logits, labels)
     else:
         loss = F.binary_cross_entropy_with_logits(logits[:, 0], labels.double())

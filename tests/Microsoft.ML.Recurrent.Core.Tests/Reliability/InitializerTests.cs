@@ -1,4 +1,5 @@
 using Microsoft.ML.Recurrent.Training;
+using Microsoft.ML.Recurrent.Model;
 using Xunit;
 
 namespace Microsoft.ML.Recurrent.Tests.Reliability;
