@@ -172,9 +172,10 @@ internal static class Lanes
 {
     // Never inlined: inlined into a cell's step (LstmCell.Forward), the JIT ran out of inlining budget and called
     // V512's operators one by one, making LSTM batch-1 inference ~55% slower. As its own method per kernel, the
-    // kernel's lane body gets the whole budget; one call per row is noise beside the lanes it runs.
+    // kernel's lane body gets the whole budget; one call per row (kernel passed by reference, not copied) is noise
+    // beside the lanes it runs.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Run<K>(K kernel, LaneWidth width = LaneWidth.Widest) where K : ILaneKernel, allows ref struct
+    public static void Run<K>(in K kernel, LaneWidth width = LaneWidth.Widest) where K : ILaneKernel, allows ref struct
     {
         nuint j = 0, n = (nuint)kernel.CheckedCount;
         if (width == LaneWidth.Widest)
