@@ -69,7 +69,7 @@ internal static class MnistConsole
 
         RecurrentSequenceClassificationTransformer recurrent = ((IEnumerable<ITransformer>)model).OfType<RecurrentSequenceClassificationTransformer>().Single();
         RecurrentArchitecture a = recurrent.Model.Architecture;
-        string description = $"hidden {a.HiddenSize}, {recurrent.TrainingHistory.Count} epochs, steps of {recurrent.FeaturesPerStep}";
+        string description = $"hidden {a.HiddenSize}, {recurrent.TrainingHistory.Count} epochs";
         var result = new MnistResult(name, cell, evaluate(model), clock.Elapsed, model, new TrainingCurve(name, recurrent.TrainingHistory), description);
         AnsiConsole.MarkupLineInterpolated($"[green]✓[/] {name}: test accuracy [bold]{result.Metrics.MicroAccuracy:0.0000}[/] in {SampleHost.FormatDuration(result.TrainingTime)}");
         PrintConfusionMatrix(result);

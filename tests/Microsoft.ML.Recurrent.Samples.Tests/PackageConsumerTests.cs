@@ -127,6 +127,11 @@ public class PackageConsumerTests(ITestOutputHelper output)
             {
                 Directory.Delete(folder, recursive: true);
             }
+
+            if (Directory.Exists(Path.Combine(cache, id)) && !Directory.EnumerateFileSystemEntries(Path.Combine(cache, id)).Any())
+            {
+                Directory.Delete(Path.Combine(cache, id));
+            }
         }
     }
 }

@@ -52,7 +52,10 @@ public class InternalsCheckTests
     public void The_check_fails_when_nothing_inside_the_allowed_folder_needs_internals()
     {
         // Allowing a folder that holds no source: the sanctioned errors of MLNetInternals/ now count as violations.
-        var (exit, output) = RunCheck($"-allowed:{Path.GetTempPath()}");
+        // (A fresh, empty folder: a clone under /tmp must not make every source "allowed".)
+        string empty = Directory.CreateTempSubdirectory("no-sources-").FullName;
+        var (exit, output) = RunCheck($"-allowed:{empty}");
+        Directory.Delete(empty);
         Assert.True(exit == 1, output);
         Assert.Contains("MLNetInternals/ModelPersistence.cs", output);
     }
