@@ -100,12 +100,7 @@ public sealed partial class RecurrentPredictor
     private void PredictValuesMany<TSource>(TSource source, int count, Span<float> values) where TSource : ISequenceSource
     {
         int K = NumberOfOutputs;
-        if (TryRunParallel(source, count))
-        {
-            try { _outLogits.AsSpan(0, count * K).CopyTo(values); }
-            finally { EndParallel(); }
-        }
-        else
+        if (!TryRunParallel(source, count, default, values))
         {
             var s = _scratch.Value!;
             for (int start = 0; start < count; start += BatchSize)

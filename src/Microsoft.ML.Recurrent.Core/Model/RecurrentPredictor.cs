@@ -152,16 +152,7 @@ public sealed partial class RecurrentPredictor
     {
         int C = NumberOfClasses;
         if (probabilities.Length < (long)count * C) throw new ArgumentException($"Expected room for {count} × {C} probabilities; got {probabilities.Length}.", nameof(probabilities));
-        if (TryRunParallel(source, count))
-        {
-            try
-            {
-                _outProbabilities.AsSpan(0, count * C).CopyTo(probabilities);
-                if (!logits.IsEmpty) _outLogits.AsSpan(0, count * LogitCount).CopyTo(logits);
-            }
-            finally { EndParallel(); }
-            return;
-        }
+        if (TryRunParallel(source, count, probabilities, logits)) return;
         var s = _scratch.Value!;
         for (int start = 0; start < count; start += BatchSize)
             ForwardChunk(_network, s.Workspace, s.Batch, source, start, Math.Min(BatchSize, count - start), probabilities, logits);
