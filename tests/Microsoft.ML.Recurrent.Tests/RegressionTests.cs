@@ -145,6 +145,46 @@ public class RegressionTests
     }
 
     [Fact]
+    public async Task A_saved_regression_model_scores_the_same_in_a_new_process()
+    {
+        var ml = new MLContext(seed: 6);
+        var rows = SyntheticData.Spam(300, seed: 10).Select(r => new { r.Text, Count = (float)r.Text.Split(' ').Count(t => t is "free" or "winner" or "prize" or "cash" or "click") }).ToList();
+        var train = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text")
+            .Append(ml.Regression.Trainers.Gru(Small.Options(new GruSequenceClassifierTrainer.Options { LabelColumnName = "Count", FeatureColumnName = "Tokens" }, epochs: 2)))
+            .Fit(train);
+        string path = TestUtil.TempFile("regression-process.zip"), data = TestUtil.TempFile("regression-lines.txt");
+        try
+        {
+            ml.Model.Save(model, train.Schema, path);
+            var lines = SyntheticData.Spam(10, seed: 11).Select(r => r.Text).ToList();
+            File.WriteAllLines(data, lines);
+            var psi = new System.Diagnostics.ProcessStartInfo(PersistenceTests.DotnetHost(), ["exec", Program.AssemblyPath, "load-and-score-regression", path, data])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            };
+            using var process = System.Diagnostics.Process.Start(psi)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            string stdout = process.StandardOutput.ReadToEnd();
+            Assert.True(process.WaitForExit(120_000), "the child process timed out");
+            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}\n{stdout}\n{await stderr}");
+            var output = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Contains("loaded-before: False", output);
+            var expected = TestUtil.Column(model.Transform(ml.Data.LoadFromEnumerable(lines.Select(l => new TextRow { Text = l }).ToList())), "Score");
+            var transformed = output.Where(l => l.StartsWith("transform ")).Select(l => float.Parse(l["transform ".Length..], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            var engine = output.Where(l => l.StartsWith("engine ")).Select(l => float.Parse(l["engine ".Length..], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(expected, transformed);
+            Assert.Equal(expected.Length, engine.Length);
+            for (int i = 0; i < engine.Length; i++) Assert.Equal(expected[i], engine[i], 1e-4f);
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(data);
+        }
+    }
+
+    [Fact]
     public void A_regressor_reads_text_tokens_too_and_rejects_a_non_Single_label()
     {
         var ml = new MLContext(seed: 4);

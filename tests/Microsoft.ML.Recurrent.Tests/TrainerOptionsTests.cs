@@ -131,6 +131,30 @@ public class TrainerOptionsTests
     }
 
     [Fact]
+    public void Gru_UpdateGateTimescale_reaches_the_engine()
+    {
+        // The same GRU through ML.NET and directly through the engine: bit-identical weights for a non-default
+        // timescale, and different weights from the default one.
+        var ml = new MLContext(seed: 3);
+        var rows = SyntheticData.Series(120, seed: 5);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = new GruSequenceClassifierTrainer.Options
+        {
+            FeatureColumnName = "Values", FeaturesPerStep = 2, HiddenSize = 8, NumberOfEpochs = 2, BatchSize = 16,
+            UpdateGateTimescale = 12, Seed = 11, NumberOfThreads = 1,
+        };
+        var trained = ml.Transforms.Conversion.MapValueToKey("Label", "Shape")
+            .Append(ml.MulticlassClassification.Trainers.Gru(options)).Fit(data).LastTransformer.Model;
+
+        var classes = rows.Select(r => r.Shape).Distinct().ToList();
+        var dataset = SequenceDataset.FromFeatures(rows.Select(r => r.Values).ToList(), 2, rows.Select(r => classes.IndexOf(r.Shape)).ToList());
+        var engine = new TrainingOptions { Epochs = 2, BatchSize = 16, UpdateGateTimescale = 12, Seed = 11, NumberOfThreads = 1 };
+        Assert.Equal(trained.Parameters.ToArray(), RecurrentTrainer.Train(trained.Architecture, engine, dataset).Model.Parameters.ToArray());
+        Assert.NotEqual(trained.Parameters.ToArray(),
+            RecurrentTrainer.Train(trained.Architecture, engine with { UpdateGateTimescale = 256 }, dataset).Model.Parameters.ToArray());
+    }
+
+    [Fact]
     public void New_options_are_validated_when_the_trainer_is_made()
     {
         var trainers = new MLContext(seed: 1).BinaryClassification.Trainers;
@@ -148,6 +172,8 @@ public class TrainerOptionsTests
         Rejects("LearningRateSchedule", o => o.LearningRateSchedule = (LearningRateSchedule)7);
         Rejects("ClassWeights", o => o.ClassWeights = [1f, float.NaN]);
         Rejects("ClassWeights", o => o.ClassWeights = []);
+        Rejects("HiddenSize", o => o.HiddenSize = RecurrentArchitecture.MaxHiddenSize + 1);
+        Rejects("HiddenSize", o => o.HiddenSize = 0);
     }
 
     [Fact]

@@ -103,7 +103,12 @@ internal static class OnnxPipelineExport
         DataViewSchema.Column Output(int i) => schema[bound.InputCount + i];
         void Emit(string variable, DataViewSchema.Column c) =>
             g.AddNode("Identity", [variable], [ctx.AddIntermediateVariable(c.Type, c.Name)], []);
-        if (scorer.Task == SequenceClassificationTask.Binary)
+        if (scorer.Task == SequenceClassificationTask.Regression)
+        {
+            // Score = the prediction in the label's units (the graph's second output for a regression head).
+            Emit(outputs.Probabilities, Output(0));
+        }
+        else if (scorer.Task == SequenceClassificationTask.Binary)
         {
             // Score = the logit, Probability = its sigmoid, PredictedLabel = Probability > 0.5 (as the scorer does).
             string probability = g.Op("Sigmoid", "probability", [outputs.Logits]);

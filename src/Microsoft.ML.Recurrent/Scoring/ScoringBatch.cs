@@ -42,9 +42,12 @@ internal abstract class ScoringBatch
     /// </summary>
     public string DescribeUnusableRows() =>
         $"Feature column '{Scorer.FeatureColumnName}': {UnusableRows} of {ScoredRows} rows could not be scored (a NaN or infinite value, " +
-        $"or a length that is not a multiple of FeaturesPerStep = {Scorer.Encoder.FeaturesPerStep}); their Score and Probability are NaN and " +
-        (Scorer.Task == SequenceClassificationTask.Binary ? "their PredictedLabel is false" : "their PredictedLabel is missing (key 0)") +
-        ". ML.NET's evaluators skip rows whose score is NaN.";
+        $"or a length that is not a multiple of FeaturesPerStep = {Scorer.Encoder.FeaturesPerStep}); " + Scorer.Task switch
+        {
+            SequenceClassificationTask.Binary => "their Score and Probability are NaN and their PredictedLabel is false",
+            SequenceClassificationTask.Regression => "their Score is NaN",
+            _ => "their Score is NaN and their PredictedLabel is missing (key 0)",
+        } + ". ML.NET's evaluators skip rows whose score is NaN.";
 
     /// <summary>Reads the cursor's current row into <paramref name="slot"/>.</summary>
     public abstract void ReadRow(int slot);

@@ -14,6 +14,14 @@ public sealed class GruSequenceClassifierTrainer : RecurrentSequenceClassifierTr
     {
         /// <summary>Where the reset gate applies: PyTorch/cuDNN form (default) or the original Cho et al. form.</summary>
         public GruResetMode ResetMode { get; set; } = GruResetMode.AfterRecurrentProduct;
+
+        /// <summary>
+        /// Chrono initialisation of the update gate (Tallec &amp; Ollivier 2018): its bias starts at ln u, u uniform in
+        /// [1, T − 1], so units start out keeping their state for up to T steps and long dependencies can be learned
+        /// with the default learning rate. Default 256; set it near the sequence length for short sequences, or 0 for
+        /// PyTorch's zero bias. See <see cref="TrainingOptions.UpdateGateTimescale"/>.
+        /// </summary>
+        public int UpdateGateTimescale { get; set; } = 256;
     }
 
     private readonly Options _gru;
@@ -25,5 +33,5 @@ public sealed class GruSequenceClassifierTrainer : RecurrentSequenceClassifierTr
     public override RecurrentCellType Cell => RecurrentCellType.Gru;
 
     private protected override (RecurrentArchitecture, TrainingOptions) Configure(RecurrentArchitecture architecture, TrainingOptions training)
-        => (architecture with { GruReset = _gru.ResetMode }, training);
+        => (architecture with { GruReset = _gru.ResetMode }, training with { UpdateGateTimescale = _gru.UpdateGateTimescale });
 }

@@ -184,7 +184,7 @@ public class RecurrentSequenceClassifierOptions
         Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "a column name");
         Require(ExampleWeightColumnName is null || ExampleWeightColumnName.Length > 0, nameof(ExampleWeightColumnName), ExampleWeightColumnName, "null or a column name");
         Require(NumberOfThreads is null or > 0, nameof(NumberOfThreads), NumberOfThreads, "null or > 0");
-        Require(HiddenSize > 0, nameof(HiddenSize), HiddenSize, "> 0");
+        Require(HiddenSize is > 0 and <= RecurrentArchitecture.MaxHiddenSize, nameof(HiddenSize), HiddenSize, $"1..{RecurrentArchitecture.MaxHiddenSize}");
         Require(NumberOfLayers > 0, nameof(NumberOfLayers), NumberOfLayers, "> 0");
         Require(Dropout is >= 0f and < 1f, nameof(Dropout), Dropout, "0 <= p < 1");
         Require(Enum.IsDefined(Pooling), nameof(Pooling), Pooling, "a SequencePooling value");

