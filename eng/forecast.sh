@@ -9,7 +9,7 @@
 #   eng/forecast.sh --help       all options
 #
 # Prerequisites, checked below: the .NET 10 SDK; npm (only to fetch the series once; not needed with a filled cache);
-# ML.NET 5.0 from NuGet, or a folder of its assemblies given as MLNET_PATH (then with Microsoft.ML.FastTree.dll in it).
+# ML.NET 5.0.1 and Microsoft.ML.FastTree from NuGet (restored on build).
 set -euo pipefail
 
 sample_name="forecast"

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace Microsoft.ML.Recurrent.Samples.Tests;
 
 /// <summary>
-/// The spam and MNIST samples, built with the tests, run end to end on the real data with their --quick settings, so
+/// The spam, MNIST and forecasting samples, built with the tests, run end to end on the real data with their --quick settings, so
 /// their Program.cs cannot drift from the API: train, evaluate, the results table, the chart (ScottPlot, which needs its
 /// native SkiaSharp library on this platform) and, for spam, save, reload and classify.
 /// </summary>
@@ -45,5 +45,22 @@ public class SampleRunTests(ITestOutputHelper output)
         Assert.Matches(@"GRU \(Lab02\): test accuracy 0\.\d{4}", text);
         Assert.True(new FileInfo(Path.Combine(temp.Path, "mnist-training-curves.png")).Length > 10_000);
         Assert.True(File.Exists(Path.Combine(temp.Path, "mnist-lstm.zip")) && File.Exists(Path.Combine(temp.Path, "mnist-gru.zip")));
+    }
+
+    [Fact]
+    public void Forecasting_Quick_PrintsTheErrorTableChartsAndModels()
+    {
+        using var temp = new TempDirectory();
+        (int exitCode, string text) = DotNetCli.Run(temp.Path, TimeSpan.FromMinutes(5), Program("Forecasting", "Forecasting"),
+            "--quick", "--output", temp.Path);
+        output.WriteLine(text);
+
+        Assert.True(exitCode == 0, text);
+        // Every method at both horizons, as a Markdown row with MAE, RMSE and MAPE.
+        foreach (string ahead in new[] { "1 d", "7 d" })
+            foreach (string method in new[] { "LSTM", "GRU", "FastTree", "Seasonal naive" })
+                Assert.Matches($@"\| {ahead} \| {method} \| \d+\.\d \| \d+\.\d \| \d+\.\d\d% \|", text);
+        Assert.True(new FileInfo(Path.Combine(temp.Path, "births-forecast-1d.png")).Length > 10_000);
+        Assert.True(File.Exists(Path.Combine(temp.Path, "births-lstm-1d.zip")) && File.Exists(Path.Combine(temp.Path, "births-gru-7d.zip")));
     }
 }
