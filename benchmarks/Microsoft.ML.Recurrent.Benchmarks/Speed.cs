@@ -141,7 +141,7 @@ internal static class Speed
     /// </summary>
     private static void InferBlock(RecurrentCellType cell, int rows, double seconds)
     {
-        var predictor = Workloads.RandomModel(Workloads.Sequence(cell)).CreatePredictor();
+        var predictor = Workloads.RandomModel(Workloads.Sequence(cell)).CreatePredictor(new PredictorOptions { NumberOfThreads = 1 });
         var x = Inputs(rows);
         var probs = new float[rows * Workloads.SeqClasses];
         for (int i = 0; i < 200; i++) predictor.PredictProbabilities(x, probs);
