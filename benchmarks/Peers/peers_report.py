@@ -19,14 +19,14 @@ def load(path):
         return [json.loads(line) for line in f if line.startswith("{")]
 
 
-def best_row(rows, lower, **match):
-    vals = [r for r in rows if r.get("setting", "best") == "best" and all(r.get(k) == v for k, v in match.items())]
-    return (min if lower else max)(vals, key=lambda r: r["value"]) if vals else None
+def best_row(rows, lower, stat="value", **match):
+    vals = [r for r in rows if r.get("setting", "best") == "best" and stat in r and all(r.get(k) == v for k, v in match.items())]
+    return (min if lower else max)(vals, key=lambda r: r[stat]) if vals else None
 
 
-def best(rows, lower, **match):
-    r = best_row(rows, lower, **match)
-    return r["value"] if r else None
+def best(rows, lower, stat="value", **match):
+    r = best_row(rows, lower, stat, **match)
+    return r[stat] if r else None
 
 
 GRAPH_MARK = {"ours": "ᵒ", "torch": "ᵖ"}  # which ONNX file ONNX Runtime ran fastest
@@ -76,11 +76,11 @@ def main():
       "them (and exports them to ONNX as well), TorchSharp loads them by name, ONNX Runtime runs the ONNX files.")
     p("")
 
-    def cell_row(kind, cell, cfg, lower, digits):
+    def cell_row(kind, cell, cfg, lower, stat="value"):
         vals = {}
         for engine, _ in ENGINES:
             for t in (1, 2):
-                vals[(engine, t)] = best(rows, lower, engine=engine, kind=kind, cell=cell, config=cfg, threads=t)
+                vals[(engine, t)] = best(rows, lower, stat, engine=engine, kind=kind, cell=cell, config=cfg, threads=t)
         return vals
 
     # Training
@@ -91,7 +91,7 @@ def main():
     verdicts = []
     for cfg in ("seq28", "text200"):
         for cell in ("lstm", "gru"):
-            v = cell_row("train", cell, cfg, False, 0)
+            v = cell_row("train", cell, cfg, False)
             peers = [(v[(e, t)], e, t) for e in ("torchsharp", "torch") for t in (1, 2) if v[(e, t)] is not None]
             ours = [x for x in (v[("ours", 1)], v[("ours", 2)]) if x is not None]
             bp = max(peers) if peers else None
@@ -106,32 +106,37 @@ def main():
     p("")
 
     # Inference
+    def inference_table(stat, counts):
+        p("| Workload | TorchSharp 1t | TorchSharp 2t | ONNX Runtime 1t | ONNX Runtime 2t | PyTorch 1t | PyTorch 2t | Ours 1t | Ours 2t | Target | Result |")
+        p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+        for kind, label in (("infer1", "batch 1, T=28"), ("infer64", "64 sequences in one call, T=28")):
+            for cell in ("lstm", "gru"):
+                v = cell_row(kind, cell, "seq28", True, stat)
+                ours = [x for x in (v[("ours", 1)], v[("ours", 2)]) if x is not None]
+                ob = min(ours) if ours else None
+                if kind == "infer1":
+                    ort = [x for x in (v[("onnxruntime", 1)], v[("onnxruntime", 2)]) if x is not None]
+                    ratio = min(ort) / ob if ort and ob else None
+                    target, what = 1.5, "≥ 1.5× ONNX Runtime"
+                else:
+                    peers = [v[(e, t)] for e, _ in PEERS for t in (1, 2) if v[(e, t)] is not None]
+                    ratio = min(peers) / ob if peers and ob else None
+                    target, what = 2, "≥ 2× the best peer"
+                name = f"{cell.upper()} {label}"
+                if counts:
+                    verdicts.append((f"inference {name}", ratio, target))
+
+                def show(e, t):
+                    if e == "ours" and t == 2 and kind == "infer1":
+                        return "(= 1t)"
+                    r = best_row(rows, True, stat, engine=e, kind=kind, cell=cell, config="seq28", threads=t)
+                    return fmt(r and r[stat], 1) + (GRAPH_MARK.get(r.get("graph"), "") if r else "")
+                p(f"| {name} | " + " | ".join(show(e, t) for e, _ in ENGINES for t in (1, 2)) + f" | {what} | {verdict(ratio, target)} |")
+        p("")
+
     p("## Inference, µs (median; lower is better)")
     p("")
-    p("| Workload | TorchSharp 1t | TorchSharp 2t | ONNX Runtime 1t | ONNX Runtime 2t | PyTorch 1t | PyTorch 2t | Ours 1t | Ours 2t | Target | Result |")
-    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
-    for kind, label in (("infer1", "batch 1, T=28"), ("infer64", "64 sequences in one call, T=28")):
-        for cell in ("lstm", "gru"):
-            v = cell_row(kind, cell, "seq28", True, 1)
-            ours = [x for x in (v[("ours", 1)], v[("ours", 2)]) if x is not None]
-            ob = min(ours) if ours else None
-            if kind == "infer1":
-                ort = [x for x in (v[("onnxruntime", 1)], v[("onnxruntime", 2)]) if x is not None]
-                ratio = min(ort) / ob if ort and ob else None
-                target, what = 1.5, "≥ 1.5× ONNX Runtime"
-            else:
-                peers = [v[(e, t)] for e, _ in PEERS for t in (1, 2) if v[(e, t)] is not None]
-                ratio = min(peers) / ob if peers and ob else None
-                target, what = 2, "≥ 2× the best peer"
-            name = f"{cell.upper()} {label}"
-            verdicts.append((f"inference {name}", ratio, target))
-            def show(e, t):
-                if e == "ours" and t == 2 and kind == "infer1":
-                    return "(= 1t)"
-                r = best_row(rows, True, engine=e, kind=kind, cell=cell, config="seq28", threads=t)
-                return fmt(r and r["value"], 1) + (GRAPH_MARK.get(r.get("graph"), "") if r else "")
-            p(f"| {name} | " + " | ".join(show(e, t) for e, _ in ENGINES for t in (1, 2)) + f" | {what} | {verdict(ratio, target)} |")
-    p("")
+    inference_table("value", True)
     p("ONNX Runtime runs two ONNX files of the same weights, and each cell shows the faster: ᵒ our "
       "`RecurrentModel.ExportOnnx` (opset 17, inputs `features` and `lengths`), ᵖ PyTorch 1.13's `torch.onnx.export` "
       "(opset 14, input `x`).")
@@ -140,6 +145,10 @@ def main():
       "calls of 32 on two threads (`RecurrentPredictor` is thread-safe; one call scores on its calling thread). The peers' 2t "
       "is one call of 64 with two intra-op threads. Ratios compare each side at its faster thread count.")
     p("")
+    p("The same calls' 10th-percentile latency, µs: less sensitive to other processes on a shared machine (one call in "
+      "ten has to run undisturbed). For reference only; the targets count the medians above.")
+    p("")
+    inference_table("p10", False)
     checks = [r for r in rows if r["kind"] == "check"]
     worst = {}
     for r in checks:
@@ -155,7 +164,7 @@ def main():
     p("")
     p("## How it is measured")
     p("")
-    p("`eng/speed-vs-peers.sh [--seconds S] [--rounds R] [--no-write]` builds the harnesses in benchmarks/Peers (restored on "
+    p("`eng/speed-vs-peers.sh [--seconds S] [--rounds R] [--no-write] [--raw FILE]` builds the harnesses in benchmarks/Peers (restored on "
       "demand; not part of eng/test.sh), exports the shared weights and ONNX files, then runs R rounds, each engine in turn "
       "(ours, TorchSharp, ONNX Runtime, PyTorch), one process per engine and thread count, and keeps the best round of each "
       "number. Ours: the `speed` mode of benchmarks/Microsoft.ML.Recurrent.Benchmarks (training, batch 1) and "

@@ -87,6 +87,12 @@ static int Run(SpamArguments arguments, CancellationToken cancellation)
         }, model => mlContext.BinaryClassification.Evaluate(model.Transform(data.Test))));
     }
 
+    // ONNX: the LSTM pipeline exported with ConvertToOnnx and the test split scored in ONNX Runtime (SpamOnnx.cs).
+    if (results.FindIndex(r => r.Name == "LSTM") is int lstm and >= 0)
+    {
+        results.Insert(lstm + 1, SpamOnnx.Run(mlContext, results[lstm], data, arguments.OutputFolder));
+    }
+
     SpamConsole.PrintResults(results, data);
     SpamConsole.PrintCurves(results, arguments.OutputFolder);
 

@@ -25,6 +25,9 @@ public class SampleRunTests(ITestOutputHelper output)
         Assert.Contains("Test split: 1,254 messages (403 spam)", text);
         Assert.Matches(@"[│|] LSTM +[│|] +0\.9\d{3} [│|]", text);  // accuracy column of the table: a quick run is well above 0.9
         Assert.Matches(@"[│|] GRU +[│|] +0\.9\d{3} [│|]", text);
+        Assert.Matches(@"[│|] LSTM via ONNX Runtime +[│|] +0\.9\d{3} [│|]", text);  // SpamOnnx.cs: the LSTM scored in ONNX Runtime
+        Assert.Matches(@"same label on 1,254 of 1,254", text);
+        Assert.True(new FileInfo(Path.Combine(temp.Path, "spam-lstm.onnx")).Length > 10_000);
         Assert.Contains("Reloaded in a fresh MLContext: identical scores on all 1,254 test messages.", text);
         Assert.Contains("Classified with spam-lstm.zip", text);
         Assert.True(new FileInfo(Path.Combine(temp.Path, "spam-training-curves.png")).Length > 10_000);
