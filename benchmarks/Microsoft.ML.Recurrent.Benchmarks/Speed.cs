@@ -35,6 +35,14 @@ internal static class Speed
         if (only.Contains("sgemm")) Sgemms(seconds / 3);
         if (only.Contains("infer"))
             foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru }) InferOne(cell, seconds);
+        if (only.Contains("infer64"))
+            foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
+                foreach (int t in threads) InferMany(cell, t, seconds);
+        if (only.Contains("transform"))
+            foreach (int t in threads) TransformSpeed.Run(t, seconds, Emit);
+        if (only.Contains("block"))
+            foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
+                foreach (int rows in new[] { 4, 8, 16, 32, 64 }) InferBlock(cell, rows, seconds);
         if (only.Contains("floor")) Floors.Run(seconds);
         if (only.Contains("train"))
             foreach (int t in threads)
@@ -103,6 +111,54 @@ internal static class Speed
             ["p10"] = times[times.Count / 10], ["p90"] = times[9 * times.Count / 10], ["unit"] = "us",
             ["alloc_bytes_per_call"] = (double)allocated / allocationCalls,
         });
+    }
+
+    /// <summary>
+    /// 64 seq28 sequences in one call of a predictor with <paramref name="threads"/> threads (its blocks of
+    /// RecurrentPredictor.BatchSize spread over them): the peers' "infer64" workload through our own thread pool.
+    /// </summary>
+    private static void InferMany(RecurrentCellType cell, int threads, double seconds)
+    {
+        var predictor = Workloads.RandomModel(Workloads.Sequence(cell)).CreatePredictor(new PredictorOptions { NumberOfThreads = threads });
+        var x = Inputs(Workloads.SeqBatch);
+        var probs = new float[x.Length * Workloads.SeqClasses];
+        for (int i = 0; i < 200; i++) predictor.PredictProbabilities(x, probs);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < 200; i++) predictor.PredictProbabilities(x, probs);
+        double allocated = (GC.GetTotalAllocatedBytes(precise: true) - before) / 200.0;
+        var times = Latencies(() => predictor.PredictProbabilities(x, probs), seconds, minimumSamples: 100);
+        Emit(new()
+        {
+            ["kind"] = "infer64", ["cell"] = Name(cell), ["config"] = "seq28", ["threads"] = threads, ["value"] = times[times.Count / 2],
+            ["best"] = times[0], ["p10"] = times[times.Count / 10], ["p90"] = times[9 * times.Count / 10], ["unit"] = "us",
+            ["alloc_bytes_per_call"] = allocated,
+        });
+    }
+
+    /// <summary>
+    /// One thread, one block of <paramref name="rows"/> sequences per call: µs per sequence. Chooses the predictor's
+    /// block size (RecurrentPredictor.BatchSize): small blocks split a call across more threads, large ones use SGEMM better.
+    /// </summary>
+    private static void InferBlock(RecurrentCellType cell, int rows, double seconds)
+    {
+        var predictor = Workloads.RandomModel(Workloads.Sequence(cell)).CreatePredictor(new PredictorOptions { NumberOfThreads = 1 });
+        var x = Inputs(rows);
+        var probs = new float[rows * Workloads.SeqClasses];
+        for (int i = 0; i < 200; i++) predictor.PredictProbabilities(x, probs);
+        var times = Latencies(() => predictor.PredictProbabilities(x, probs), seconds, minimumSamples: 100);
+        Emit(new()
+        {
+            ["kind"] = "inferblock", ["cell"] = Name(cell), ["config"] = "seq28", ["threads"] = 1, ["rows"] = rows,
+            ["value"] = times[0] / rows, ["median"] = times[times.Count / 2] / rows, ["unit"] = "us/seq",
+        });
+    }
+
+    /// <summary>N seq28 sequences of uniform(−1, 1) values, the same on every run.</summary>
+    private static float[][] Inputs(int n)
+    {
+        var rng = new Random(7);
+        return Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, Workloads.SeqSteps * Workloads.SeqFeatures)
+            .Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray()).ToArray();
     }
 
     /// <summary>

@@ -141,9 +141,10 @@ def main():
       "`RecurrentModel.ExportOnnx` (opset 17, inputs `features` and `lengths`), ᵖ PyTorch 1.13's `torch.onnx.export` "
       "(opset 14, input `x`).")
     p("")
-    p("Ours at batch 1 runs on the calling thread whatever the thread setting (one column). Ours 2t with 64 sequences: two "
-      "calls of 32 on two threads (`RecurrentPredictor` is thread-safe; one call scores on its calling thread). The peers' 2t "
-      "is one call of 64 with two intra-op threads. Ratios compare each side at its faster thread count.")
+    p("Ours at batch 1 runs on the calling thread whatever the thread setting (one column). Ours with 64 sequences: one "
+      "call on a predictor with 1 or 2 threads (`PredictorOptions.NumberOfThreads`: fixed 32-row blocks, the same results "
+      "on any thread count), as the peers' one call of 64 with 1 or 2 intra-op threads. Ratios compare each side at its "
+      "faster thread count.")
     p("")
     p("The same calls' 10th-percentile latency, µs: less sensitive to other processes on a shared machine (one call in "
       "ten has to run undisturbed). For reference only; the targets count the medians above.")

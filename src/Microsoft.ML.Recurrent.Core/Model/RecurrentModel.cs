@@ -5,7 +5,7 @@ namespace Microsoft.ML.Recurrent;
 
 /// <summary>
 /// A trained recurrent sequence classifier: its <see cref="RecurrentArchitecture"/>, its weights (PyTorch names and
-/// layouts) and free-form string metadata. Immutable; predictions go through <see cref="CreatePredictor"/>.
+/// layouts) and free-form string metadata. Immutable; predictions go through <see cref="CreatePredictor()"/>.
 /// </summary>
 public sealed partial class RecurrentModel
 {
@@ -81,6 +81,13 @@ public sealed partial class RecurrentModel
 
     /// <summary>A thread-safe predictor; each thread that calls it gets its own scratch, reused across calls.</summary>
     public RecurrentPredictor CreatePredictor() => new(this);
+
+    /// <summary>A thread-safe predictor with the given options (e.g. <see cref="PredictorOptions.NumberOfThreads"/>).</summary>
+    public RecurrentPredictor CreatePredictor(PredictorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new(this, options);
+    }
 
     /// <summary>Class probabilities of one token sequence (convenience; allocates the result).</summary>
     public float[] PredictProbabilities(ReadOnlySpan<int> tokens)

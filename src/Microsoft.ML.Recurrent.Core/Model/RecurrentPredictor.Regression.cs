@@ -100,16 +100,11 @@ public sealed partial class RecurrentPredictor
     private void PredictValuesMany<TSource>(TSource source, int count, Span<float> values) where TSource : ISequenceSource
     {
         int K = NumberOfOutputs;
-        var s = _scratch.Value!;
-        Span<int> indices = stackalloc int[BatchSize];
-        for (int start = 0; start < count; start += BatchSize)
+        if (!TryRunParallel(source, count, default, values))
         {
-            int n = Math.Min(BatchSize, count - start);
-            for (int i = 0; i < n; i++) indices[i] = start + i;
-            s.Batch.Pack(source, indices[..n], default);
-            _network.Forward(s.Workspace, s.Batch.Shard(0), training: false, 0);
-            for (int r = 0; r < n; r++)
-                s.Workspace.Logits.AsSpan(r * K, K).CopyTo(values.Slice(s.Batch.Order[r] * K, K));
+            var s = _scratch.Value!;
+            for (int start = 0; start < count; start += BatchSize)
+                ForwardChunk(_network, s.Workspace, s.Batch, source, start, Math.Min(BatchSize, count - start), default, values);
         }
         _model.TargetStandardization!.Restore(values.Slice(0, count * K));
     }

@@ -7,22 +7,39 @@ namespace Microsoft.ML.Recurrent;
 /// Scores sequences with a <see cref="RecurrentModel"/>. Thread-safe: any number of threads may call it at once;
 /// each gets its own workspace (grown to the longest sequence seen, then reused), so steady-state calls allocate nothing.
 /// </summary>
+/// <remarks>
+/// A call with many sequences is cut into fixed blocks of <see cref="BatchSize"/> consecutive sequences; each block is
+/// packed and run forward exactly as it would be alone. The blocks run on up to <see cref="NumberOfThreads"/> threads
+/// (the calling thread and parked workers owned by the predictor), so results are bit-identical whatever the thread
+/// count. One sequence, or one block, runs on the calling thread; so does a call made while another thread is using
+/// the workers (never waiting for them).
+/// </remarks>
 public sealed partial class RecurrentPredictor
 {
-    /// <summary>Sequences scored together by the batch overloads.</summary>
-    public const int BatchSize = 64;
+    /// <summary>
+    /// Sequences scored together as one block by the batch overloads: 32 rows keep the step GEMMs efficient and let a
+    /// call of 64 split across two cores (see docs/performance.md, "Batched scoring on every core").
+    /// </summary>
+    public const int BatchSize = 32;
 
     private readonly RecurrentModel _model;
     private readonly RecurrentNetwork _network;
     private readonly ThreadLocal<Scratch> _scratch;
 
-    internal RecurrentPredictor(RecurrentModel model)
+    internal RecurrentPredictor(RecurrentModel model, PredictorOptions? options = null)
     {
         _model = model;
         // The network only reads its parameters here, so every thread shares one.
         _network = new RecurrentNetwork(model.Layout, model.RawParameters);
         _scratch = new ThreadLocal<Scratch>(() => new Scratch(model.Architecture));
+        int? threads = options?.NumberOfThreads;
+        if (threads is <= 0) throw new ArgumentOutOfRangeException(nameof(options), threads, "NumberOfThreads must be null (every core) or > 0.");
+        NumberOfThreads = threads ?? Environment.ProcessorCount;
+        _blockBody = RunBlock;
     }
+
+    /// <summary>Threads a many-sequence call may use (the calling thread included).</summary>
+    public int NumberOfThreads { get; }
 
     /// <summary>One predicting thread's scratch: activations only (no gradients), grown to the largest input seen.</summary>
     private sealed class Scratch(RecurrentArchitecture architecture)
@@ -135,6 +152,7 @@ public sealed partial class RecurrentPredictor
     {
         int C = NumberOfClasses;
         if (probabilities.Length < (long)count * C) throw new ArgumentException($"Expected room for {count} × {C} probabilities; got {probabilities.Length}.", nameof(probabilities));
+        if (TryRunParallel(source, count, probabilities, logits)) return;
         var s = _scratch.Value!;
         for (int start = 0; start < count; start += BatchSize)
             ForwardChunk(_network, s.Workspace, s.Batch, source, start, Math.Min(BatchSize, count - start), probabilities, logits);
@@ -142,21 +160,21 @@ public sealed partial class RecurrentPredictor
 
     /// <summary>
     /// Sequences [start, start+n) of <paramref name="source"/> packed (length-sorted) and run forward as one shard;
-    /// their probabilities (and, unless empty, logits) written back in source order.
+    /// their probabilities and logits (each unless empty) written back in source order.
     /// </summary>
     internal static void ForwardChunk<TSource>(RecurrentNetwork network, Workspace ws, PackedBatch batch, TSource source, int start, int n,
         Span<float> probabilities, Span<float> logits) where TSource : ISequenceSource
     {
         var a = network.Architecture;
         int C = a.NumberOfClasses, L = a.LogitCount;
-        Span<int> indices = stackalloc int[BatchSize];
+        Span<int> indices = stackalloc int[BatchSize];   // n ≤ BatchSize
         for (int i = 0; i < n; i++) indices[i] = start + i;
         batch.Pack(source, indices[..n], default);
         network.Forward(ws, batch.Shard(0), training: false, 0);
         for (int r = 0; r < n; r++)
         {
             int row = batch.Order[r];
-            ws.Probabilities.AsSpan(r * C, C).CopyTo(probabilities.Slice(row * C, C));
+            if (!probabilities.IsEmpty) ws.Probabilities.AsSpan(r * C, C).CopyTo(probabilities.Slice(row * C, C));
             if (!logits.IsEmpty) ws.Logits.AsSpan(r * L, L).CopyTo(logits.Slice(row * L, L));
         }
     }

@@ -24,7 +24,8 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
     private readonly SequenceScorer _scorer;
 
     internal RecurrentSequenceClassificationTransformer(IHostEnvironment env, RecurrentModel model, SequenceEncoder encoder,
-        SequenceClassificationTask task, string featureColumnName, string[]? classNames, IReadOnlyList<EpochSummary>? history)
+        SequenceClassificationTask task, string featureColumnName, string[]? classNames, IReadOnlyList<EpochSummary>? history,
+        int? numberOfThreads = null)
     {
         ArgumentNullException.ThrowIfNull(env);
         if (task is not (SequenceClassificationTask.Binary or SequenceClassificationTask.Multiclass or SequenceClassificationTask.Regression))
@@ -32,12 +33,30 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
         var head = task switch { SequenceClassificationTask.Binary => ClassificationKind.Binary, SequenceClassificationTask.Regression => ClassificationKind.Regression, _ => ClassificationKind.Multiclass };
         if (model.Architecture.Classification != head)
             throw new ArgumentException($"A {task} transformer needs a model with a {head} head; this one has {model.Architecture.Classification}.", nameof(model));
+        if (numberOfThreads is <= 0) throw new ArgumentOutOfRangeException(nameof(numberOfThreads), numberOfThreads, "Expected null (every core) or > 0.");
         if (classNames is not null && classNames.Length != model.Architecture.NumberOfClasses)
             throw new ArgumentException($"{classNames.Length} class names for {model.Architecture.NumberOfClasses} classes.", nameof(classNames));
         Host = env.Register(nameof(RecurrentSequenceClassificationTransformer));
-        _scorer = new SequenceScorer(model, encoder, task, featureColumnName, classNames);
+        _scorer = new SequenceScorer(model, encoder, task, featureColumnName, classNames, numberOfThreads);
         TrainingHistory = history ?? [];
+        _env = env;
     }
+
+    private readonly IHostEnvironment _env;
+
+    /// <summary>
+    /// Threads <see cref="Transform"/>'s cursors score each mini-batch of rows on (the calling thread included): the
+    /// trainer's <c>NumberOfThreads</c> for a fitted transformer, every core for a loaded one. Scores do not depend on
+    /// it. A prediction engine scores one row at a time on its calling thread.
+    /// </summary>
+    public int NumberOfThreads => _scorer.Predictor.NumberOfThreads;
+
+    /// <summary>
+    /// The same fitted model scoring on <paramref name="numberOfThreads"/> threads (null = every core); see
+    /// <see cref="NumberOfThreads"/>. Use it on a loaded model to choose how many cores its <see cref="Transform"/> uses.
+    /// </summary>
+    public RecurrentSequenceClassificationTransformer WithNumberOfThreads(int? numberOfThreads)
+        => new(_env, _scorer.Model, _scorer.Encoder, _scorer.Task, _scorer.FeatureColumnName, _scorer.ClassNames, TrainingHistory, numberOfThreads);
 
     internal IHost Host { get; }
 

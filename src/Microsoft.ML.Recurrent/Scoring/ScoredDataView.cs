@@ -4,13 +4,15 @@ namespace Microsoft.ML.Recurrent;
 
 /// <summary>
 /// The lazy output of <see cref="RecurrentSequenceClassificationTransformer.Transform"/>: nothing runs until a cursor
-/// moves; each cursor pulls rows from the input cursor in mini-batches of <see cref="RecurrentPredictor.BatchSize"/>,
-/// scores them in one engine call and serves them one by one (input columns from a per-batch copy).
+/// moves; each cursor pulls rows from the input cursor in mini-batches of <see cref="BatchSize"/> rows, scores them in
+/// one engine call (its blocks of <see cref="RecurrentPredictor.BatchSize"/> spread over the predictor's threads) and
+/// serves them one by one (input columns from a per-batch copy).
 /// </summary>
 /// <remarks>Each cursor that met unusable rows (non-finite features) reports how many, once, as a warning on <see cref="MLContext.Log"/>.</remarks>
 internal sealed class ScoredDataView(IDataView input, BoundScorer bound, Microsoft.ML.Runtime.IHost host) : IDataView
 {
-    public const int BatchSize = RecurrentPredictor.BatchSize;
+    /// <summary>Rows a cursor scores per engine call: 8 blocks, so every core gets several.</summary>
+    public const int BatchSize = 8 * RecurrentPredictor.BatchSize;
 
     public bool CanShuffle => input.CanShuffle;
     public DataViewSchema Schema => bound.OutputSchema;

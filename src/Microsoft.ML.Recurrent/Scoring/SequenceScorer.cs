@@ -3,10 +3,11 @@ namespace Microsoft.ML.Recurrent;
 /// <summary>A trained model with what scoring it needs: the engine predictor, the sequence encoder, the task and class names. Thread-safe.</summary>
 internal sealed class SequenceScorer
 {
-    public SequenceScorer(RecurrentModel model, SequenceEncoder encoder, SequenceClassificationTask task, string featureColumnName, string[]? classNames)
+    public SequenceScorer(RecurrentModel model, SequenceEncoder encoder, SequenceClassificationTask task, string featureColumnName, string[]? classNames,
+        int? numberOfThreads = null)
     {
         Model = model; Encoder = encoder; Task = task; FeatureColumnName = featureColumnName; ClassNames = classNames;
-        Predictor = model.CreatePredictor();
+        Predictor = model.CreatePredictor(new PredictorOptions { NumberOfThreads = numberOfThreads });
         ClassCount = model.Architecture.NumberOfClasses;
     }
 

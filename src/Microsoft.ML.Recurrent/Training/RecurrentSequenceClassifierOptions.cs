@@ -30,7 +30,11 @@ public class RecurrentSequenceClassifierOptions
     /// <summary>Optional example weight column (<see cref="float"/>); rows with a negative or NaN weight are skipped.</summary>
     public string? ExampleWeightColumnName { get; set; }
 
-    /// <summary>Training threads; null uses every core. A fixed count and seed give identical models.</summary>
+    /// <summary>
+    /// Training threads; null uses every core. A fixed count and seed give identical models. The fitted transformer's
+    /// <c>Transform</c> scores on as many threads (its scores do not depend on the count; see
+    /// <see cref="RecurrentSequenceClassificationTransformer.NumberOfThreads"/>).
+    /// </summary>
     public int? NumberOfThreads { get; set; }
 
     /// <summary>Hidden state size of each direction of each layer (PyTorch <c>hidden_size</c>).</summary>

@@ -27,20 +27,12 @@ internal static class TextTrainingDataReader
         var targets = RegressionLabels.For(task);
         using (var cursor = data.GetRowCursor(RowGetters.Active(label, features, weight)))
         {
-            var getTarget = targets is null ? null : RowGetters.Target(cursor, label);
-            var getLabel = getTarget is null ? RowGetters.Label(cursor, label, task) : () => 0;
-            var getWeight = RowGetters.Weight(cursor, weight);
+            var labeled = new LabeledRowCursor(cursor, label, weight, task, targets is not null, split, counts, checkAlive);
             var getTokens = cursor.GetGetter<VBuffer<ReadOnlyMemory<char>>>(features);
             VBuffer<ReadOnlyMemory<char>> buffer = default;
-            while (cursor.MoveNext())
+            while (labeled.MoveNext())
             {
-                if ((counts.Rows++ & 1023) == 0) checkAlive();
-                float target = getTarget?.Invoke() ?? 0;
-                int y = getLabel();
-                if (y < 0 || !float.IsFinite(target)) { counts.MissingLabel++; continue; }
-                float w = 1;
-                if (getWeight is not null && !((w = getWeight()) >= 0 && float.IsFinite(w))) { counts.BadWeight++; continue; }
-                bool holdOut = split?.HoldOut() ?? false;
+                bool holdOut = labeled.HoldOut;
                 getTokens(ref buffer);
                 int n = maxSteps > 0 ? Math.Min(maxSteps, buffer.Length) : buffer.Length;
                 var ids = new int[n];
@@ -60,10 +52,10 @@ internal static class TextTrainingDataReader
                     ids[t++] = id;
                 }
                 rows.Add(ids);
-                labels.Add(y);
-                weights?.Add(w);
+                labels.Add(labeled.Label);
+                weights?.Add(labeled.Weight);
                 held.Add(holdOut);
-                targets?.Add(target, holdOut);
+                targets?.Add(labeled.Target, holdOut);
                 if (holdOut) counts.HeldOut++; else counts.Used++;
             }
         }

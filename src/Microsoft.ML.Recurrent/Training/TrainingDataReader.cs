@@ -18,21 +18,13 @@ internal static class TrainingDataReader
         using var cursor = data.GetRowCursor(RowGetters.Active(label, features, weight));
         // Regression: the Single label is kept aside (NaN or infinite counts as missing) and attached as the target.
         var targets = RegressionLabels.For(task);
-        var getTarget = targets is null ? null : RowGetters.Target(cursor, label);
-        var getLabel = getTarget is null ? RowGetters.Label(cursor, label, task) : () => 0;
-        var getWeight = RowGetters.Weight(cursor, weight);
+        var rows = new LabeledRowCursor(cursor, label, weight, task, targets is not null, split, counts, checkAlive);
         var reader = encoder.CreateReader(cursor, features);
-        while (cursor.MoveNext())
+        while (rows.MoveNext())
         {
-            if ((counts.Rows++ & 1023) == 0) checkAlive();
-            float target = getTarget?.Invoke() ?? 0;
-            int y = getLabel();
-            if (y < 0 || !float.IsFinite(target)) { counts.MissingLabel++; continue; }
-            float w = 1;
-            if (getWeight is not null && !((w = getWeight()) >= 0 && float.IsFinite(w))) { counts.BadWeight++; continue; }
-            bool holdOut = split?.HoldOut() ?? false;
-            if (!reader.TryAddTo(holdOut ? held! : builder, y, w)) { counts.BadFeatures++; continue; }
-            targets?.Add(target, holdOut);
+            bool holdOut = rows.HoldOut;
+            if (!reader.TryAddTo(holdOut ? held! : builder, rows.Label, rows.Weight)) { counts.BadFeatures++; continue; }
+            targets?.Add(rows.Target, holdOut);
             if (holdOut) counts.HeldOut++; else counts.Used++;
         }
         heldOut = RegressionLabels.Attach(targets, held?.Build(), heldOut: true);
