@@ -20,6 +20,10 @@ internal sealed class ProcessCommandRunner : ICommandRunner
     public static ProcessCommandRunner Instance { get; } = new();
 
     public CommandResult Run(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout)
+        => Run(fileName, arguments, workingDirectory, timeout, configure: null);
+
+    /// <summary>As <see cref="Run(string, IReadOnlyList{string}, string, TimeSpan)"/>, with a hook to adjust the start info (e.g. its environment).</summary>
+    public CommandResult Run(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout, Action<ProcessStartInfo>? configure)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -33,6 +37,7 @@ internal sealed class ProcessCommandRunner : ICommandRunner
         {
             startInfo.ArgumentList.Add(argument);
         }
+        configure?.Invoke(startInfo);
 
         using var process = Process.Start(startInfo)
             ?? throw new InvalidOperationException($"Could not start '{fileName}'.");

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Microsoft.ML.Recurrent.Samples.Tests;
 
 /// <summary>Runs the dotnet CLI from a test, in a clean environment, and locates the repository's build outputs.</summary>
@@ -16,41 +14,16 @@ internal static class DotNetCli
     /// <summary>Runs <c>dotnet</c> with <paramref name="arguments"/>; output and error are returned together for the assertion messages.</summary>
     public static (int ExitCode, string Output) Run(string workingDirectory, TimeSpan timeout, params string[] arguments)
     {
-        var startInfo = new ProcessStartInfo("dotnet")
+        var result = ProcessCommandRunner.Instance.Run("dotnet", arguments, workingDirectory, timeout, startInfo =>
         {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (string argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        // The test host runs under `dotnet test`, whose MSBuild variables would leak into a nested build.
-        foreach (string name in startInfo.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k == "VSTEST_HOST_DEBUG").ToList())
-        {
-            startInfo.Environment.Remove(name);
-        }
-
-        startInfo.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        startInfo.Environment["DOTNET_NOLOGO"] = "1";
-        startInfo.Environment["NO_COLOR"] = "1";  // Spectre.Console: plain text to match
-
-        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("Could not start dotnet.");
-        process.StandardInput.Close();
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish within {timeout}.");
-        }
-
-        process.WaitForExit();
-        string text = output.GetAwaiter().GetResult() + error.GetAwaiter().GetResult();
-        return (process.ExitCode, System.Text.RegularExpressions.Regex.Replace(text, @"\x1b\[[0-9;]*m", ""));  // any colour codes left
+            // The test host runs under `dotnet test`, whose MSBuild variables would leak into a nested build.
+            foreach (string name in startInfo.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k == "VSTEST_HOST_DEBUG").ToList())
+                startInfo.Environment.Remove(name);
+            startInfo.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            startInfo.Environment["DOTNET_NOLOGO"] = "1";
+            startInfo.Environment["NO_COLOR"] = "1";  // Spectre.Console: plain text to match
+        });
+        string text = result.StandardOutput + result.StandardError;
+        return (result.ExitCode, System.Text.RegularExpressions.Regex.Replace(text, @"\x1b\[[0-9;]*m", ""));  // any colour codes left
     }
 }
