@@ -19,6 +19,7 @@
 # - Prints the result and writes docs/peers.md (whole file, generated), unless --no-write; --raw keeps every engine's
 #   JSON lines (all rounds) in FILE.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/machine-meta.sh"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 peers="$root/benchmarks/Peers"
@@ -101,17 +102,7 @@ for ((r = 1; r <= rounds; r++)); do
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-family="$(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')"
-model="$(grep -m1 '^model[[:space:]]*:' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')"
-isa="AVX2"
-grep -qw avx512f /proc/cpuinfo && isa="AVX-512"
-"$python" - "$work/meta.json" <<PY
-import json, sys
-json.dump({"date": "$(date -u '+%Y-%m-%d %H:%M UTC')", "cpu": "$cpu (family $family, model $model)", "cores": $(nproc),
-           "isa": "$isa", "load_before": "$load_before", "load_after": "$load_after", "rounds": $rounds,
-           "seconds": $seconds}, open(sys.argv[1], "w"))
-PY
+write_machine_meta "$python" "$work/meta.json" "$load_before" "$load_after" "$rounds" "$seconds"
 [[ -n "$raw" ]] && cp "$results" "$raw"
 "$python" "$peers/peers_report.py" "$results" "$work/meta.json" > "$work/peers.md"
 

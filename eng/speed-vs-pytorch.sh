@@ -16,6 +16,7 @@
 # - Prints the ratio table and writes it to docs/performance.md between <!-- speed-table:start --> and
 #   <!-- speed-table:end --> (and to README.md if it has those markers), unless --no-write.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/machine-meta.sh"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds=3
@@ -59,7 +60,7 @@ for ((r = 1; r <= rounds; r++)); do
         env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$t" OMP_NUM_THREADS="$t" \
             "$python" "$root/eng/speed/torch_speed.py" --threads "$t" --seconds "$seconds" | tee -a "$work/torch.jsonl" >&2
     done
-    # Batch-1 inference once more under this machine's own OpenBLAS settings, if it has any (the issue's orientation
+    # Batch-1 inference once more under this machine's own OpenBLAS settings, if it has any (earlier published
     # figures were taken that way). The inference ratios take the faster of the two settings.
     if [[ -n "${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-}" ]]; then
         for t in 1 2; do
@@ -70,16 +71,7 @@ for ((r = 1; r <= rounds; r++)); do
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-family="$(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')"
-model="$(grep -m1 '^model[[:space:]]*:' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')"
-isa="AVX2"
-grep -qw avx512f /proc/cpuinfo && isa="AVX-512"
-"$python" - "$work/meta.json" <<EOF
-import json, sys
-json.dump({"date": "$(date -u '+%Y-%m-%d %H:%M UTC')", "cpu": "$cpu (family $family, model $model)", "cores": $(nproc),
-           "isa": "$isa", "load_before": "$load_before", "load_after": "$load_after", "rounds": $rounds}, open(sys.argv[1], "w"))
-EOF
+write_machine_meta "$python" "$work/meta.json" "$load_before" "$load_after" "$rounds"
 "$python" "$root/eng/speed/report.py" "$work/ours.jsonl" "$work/torch.jsonl" "$work/meta.json" > "$work/table.md"
 
 echo
