@@ -34,7 +34,8 @@ internal static class Speed
         });
         if (only.Contains("sgemm")) Sgemms(seconds / 3);
         if (only.Contains("infer"))
-            foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru }) InferOne(cell, seconds);
+            foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
+                foreach (int t in threads.Where(t => t is 1 or 2)) InferOne(cell, t, seconds);
         if (only.Contains("infer64"))
             foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
                 foreach (int t in threads) InferMany(cell, t, seconds);
@@ -44,6 +45,7 @@ internal static class Speed
             foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
                 foreach (int rows in new[] { 4, 8, 16, 32, 64 }) InferBlock(cell, rows, seconds);
         if (only.Contains("floor")) Floors.Run(seconds);
+        if (only.Contains("peak")) Peaks.Run(seconds);
         if (only.Contains("train"))
             foreach (int t in threads)
                 foreach (var cfg in new[] { "seq28", "text200" })
@@ -91,9 +93,10 @@ internal static class Speed
         });
     }
 
-    private static void InferOne(RecurrentCellType cell, double seconds)
+    /// <summary>Batch-1 latency; with 2 threads the predictor splits the sequence's hidden units over both cores (PredictorOptions.SingleSequenceThreads).</summary>
+    private static void InferOne(RecurrentCellType cell, int threads, double seconds)
     {
-        var predictor = Workloads.RandomModel(Workloads.Sequence(cell)).CreatePredictor();
+        var predictor = Workloads.RandomModel(Workloads.Sequence(cell)).CreatePredictor(new PredictorOptions { SingleSequenceThreads = threads });
         var rng = new Random(7);
         var x = new float[Workloads.SeqSteps * Workloads.SeqFeatures];
         for (int k = 0; k < x.Length; k++) x[k] = (float)(rng.NextDouble() * 2 - 1);
@@ -107,7 +110,7 @@ internal static class Speed
         var times = Latencies(() => predictor.PredictProbabilities(x, probs), seconds, minimumSamples: 1000);
         Emit(new()
         {
-            ["kind"] = "infer1", ["cell"] = Name(cell), ["config"] = "seq28", ["threads"] = 1, ["value"] = times[times.Count / 2],
+            ["kind"] = "infer1", ["cell"] = Name(cell), ["config"] = "seq28", ["threads"] = threads, ["value"] = times[times.Count / 2],
             ["p10"] = times[times.Count / 10], ["p90"] = times[9 * times.Count / 10], ["unit"] = "us",
             ["alloc_bytes_per_call"] = (double)allocated / allocationCalls,
         });

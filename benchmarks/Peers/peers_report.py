@@ -45,6 +45,107 @@ def verdict(ratio, target):
     return f"❌ {ratio:.2f}× — {target / ratio:.2f}× short of {target:g}×"
 
 
+# Shapes of the configurations (eng/speed/torch_speed.py, benchmarks Workloads.cs): steps, input width, hidden.
+SHAPES = {"seq28": (28, 28, 128), "text200": (200, 64, 128)}
+GATES = {"lstm": 4, "gru": 3}
+
+
+def train_flops(cell, cfg):
+    """Matrix-product FLOPs one training sequence needs in any engine: forward [x h]·Wᵀ, the weight gradient (same
+    size), dL/dh through W_hh every step, and dL/dx through W_ih where the input has a gradient (the embedding)."""
+    t, i, h = SHAPES[cfg]
+    gh = GATES[cell] * h
+    forward = 2 * t * (i + h) * gh
+    return forward + forward + 2 * t * h * gh + (2 * t * i * gh if cfg == "text200" else 0)
+
+
+def infer_flops(cell, cfg="seq28"):
+    t, i, h = SHAPES[cfg]
+    return 2 * t * (i + h) * GATES[cell] * h
+
+
+def roofline(rows, p):
+    """What limits the missed targets, from the same run's ceilings (`speed --only peak,floor,sgemm`)."""
+    peak = lambda what, t: best(rows, False, engine="ours", kind="peak", what=what, threads=t)
+    fma1, fma2 = peak("fp32-fma-512", 1), peak("fp32-fma-512", 2)
+    vnni1, vnni2 = peak("int8-vpdpbusd-256", 1), peak("int8-vpdpbusd-256", 2)
+    if not fma1 or not fma2:
+        return
+    sgemm = [r["value"] for r in rows if r["engine"] == "ours" and r["kind"] == "sgemm" and r.get("shape", "").startswith(("step-", "xproj-", "dWhh-", "dx-"))]
+    p("## What limits the missed targets")
+    p("")
+    p(f"Ceilings measured in the same run (`speed --only peak`: register-only loops, no memory): fp32 fused multiply-add, "
+      f"512-bit, **{fma1:,.0f} GFLOP/s on one core, {fma2:,.0f} on both**" + (f"; int8 `vpdpbusd` (256-bit `AvxVnni`, the "
+      f"widest .NET 10 exposes here) {vnni1:,.0f} / {vnni2:,.0f} GOP/s" if vnni1 and vnni2 else "") + "."
+      + (f" Our SGEMM at the engine's training shapes reaches {min(sgemm):,.0f}–{max(sgemm):,.0f} GFLOP/s on one core "
+         f"({min(sgemm) / fma1:.0%}–{max(sgemm) / fma1:.0%} of that ceiling; the `sgemm` lines)." if sgemm else ""))
+    p("")
+    p("Each workload's matrix-product FLOPs are fixed by its shapes (any engine does them; the gate arithmetic, "
+      "the embedding and the optimizer come on top): per training sequence 2·T·(I+H)·GH forward, as much again for "
+      "the weight gradient, 2·T·H·GH for dL/dh and, with an embedding, 2·T·I·GH for dL/dx (GH = 4H for the LSTM); per "
+      "scored sequence the forward part. A target's rate times those FLOPs is the arithmetic rate it needs:")
+    p("")
+    p("| Missed target | Needs | FLOP per sequence | Arithmetic rate needed | Ceiling | Needed ÷ ceiling | Ours now |")
+    p("|---|---|---:|---:|---:|---:|---:|")
+    any_row = False
+    for cfg in ("seq28", "text200"):
+        for cell in ("lstm", "gru"):
+            v = {(e, t): best(rows, False, engine=e, kind="train", cell=cell, config=cfg, threads=t)
+                 for e in ("torchsharp", "torch", "ours") for t in (1, 2)}
+            peers = [x for (e, t), x in v.items() if e != "ours" and x]
+            peers1 = [x for (e, t), x in v.items() if e != "ours" and t == 1 and x]
+            ours = [x for (e, t), x in v.items() if e == "ours" and x]
+            f = train_flops(cell, cfg)
+            name = f"training {cell.upper()} {CONFIGS[cfg]}"
+            if peers and ours and max(ours) < 2 * max(peers):
+                need = 2 * max(peers)
+                p(f"| {name}, ≥ 2× best peer | {need:,.0f} seq/s | {f / 1e6:.1f} M | {need * f / 1e9:,.0f} GFLOP/s "
+                  f"| {fma2:,.0f} (2 cores) | **{need * f / 1e9 / fma2:.0%}** | {max(ours) * f / 1e9:,.0f} GFLOP/s ({max(ours) * f / 1e9 / fma2:.0%}) |")
+                any_row = True
+            if peers1 and v[("ours", 1)] and v[("ours", 1)] < 1.5 * max(peers1):
+                need = 1.5 * max(peers1)
+                p(f"| {name}, per core ≥ 1.5× | {need:,.0f} seq/s | {f / 1e6:.1f} M | {need * f / 1e9:,.0f} GFLOP/s "
+                  f"| {fma1:,.0f} (1 core) | **{need * f / 1e9 / fma1:.0%}** | {v[('ours', 1)] * f / 1e9:,.0f} GFLOP/s ({v[('ours', 1)] * f / 1e9 / fma1:.0%}) |")
+                any_row = True
+    for cell in ("lstm", "gru"):
+        v = {(e, t): best(rows, True, engine=e, kind="infer64", cell=cell, config="seq28", threads=t)
+             for e, _ in ENGINES for t in (1, 2)}
+        peers = [x for (e, t), x in v.items() if e != "ours" and x]
+        ours = [x for (e, t), x in v.items() if e == "ours" and x]
+        if peers and ours and min(ours) > min(peers) / 2:
+            need_us = min(peers) / 2
+            f = 64 * infer_flops(cell)
+            p(f"| inference {cell.upper()} 64 sequences, ≥ 2× best peer | ≤ {need_us:,.0f} µs a call | {infer_flops(cell) / 1e6:.1f} M "
+              f"| {f / need_us / 1e3:,.0f} GFLOP/s | {fma2:,.0f} (2 cores) | **{f / need_us / 1e3 / fma2:.0%}** "
+              f"| {f / min(ours) / 1e3:,.0f} GFLOP/s ({f / min(ours) / 1e3 / fma2:.0%}) |")
+            any_row = True
+    if not any_row:
+        p("| (none: every training and batched-scoring target met) | | | | | | |")
+    p("")
+    p("Needed ÷ ceiling above 100% cannot be reached in fp32 on this machine by any engine; above the SGEMM's own "
+      "fraction of the ceiling it cannot be reached with the products as separate GEMMs and the gate arithmetic on top.")
+    floor1 = {c: best(rows, True, engine="ours", kind="floor", what="gemv1", cell=c) for c in ("lstm", "gru")}
+    floor2 = {c: best(rows, True, engine="ours", kind="floor", what="gemv2", cell=c) for c in ("lstm", "gru")}
+    trip = best(rows, True, engine="ours", kind="floor", what="roundtrip")
+    for cell in ("lstm", "gru"):
+        ort = [best(rows, True, engine="onnxruntime", kind="infer1", cell=cell, config="seq28", threads=t) for t in (1, 2)]
+        ort = [x for x in ort if x]
+        ours = best(rows, True, engine="ours", kind="infer1", cell=cell, config="seq28", threads=1)
+        if not ort or not ours or ours * 1.5 <= min(ort) or not floor1[cell]:
+            continue
+        need = min(ort) / 1.5
+        p("")
+        p(f"**Batch-1 {cell.upper()} in fp32** needs ≤ {need:.1f} µs a sequence (1.5× ONNX Runtime's {min(ort):.1f} µs). The 28 "
+          f"recurrent products h·W_hhᵀ alone, nothing else, take {floor1[cell]:.1f} µs on one core (`floor` gemv1: every step "
+          f"streams all of W_hhᵀ, {GATES[cell] * 128 * 128 * 4 // 1024} KB, from L2 — one multiply-add per weight loaded, so "
+          f"bound by loads, not arithmetic)"
+          + (f", and {floor2[cell]:.1f} µs split over both cores with one barrier a step (`floor` gemv2; a cross-core round "
+             f"trip took {trip:,.0f} ns in this run)" if floor2[cell] else "")
+          + f". Ours takes {ours:.1f} µs with the gates, input projection and head. In fp32 the target is below what loading "
+          f"the weights costs on one core; reduced-precision weights (fewer bytes a step) are the lever.")
+    p("")
+
+
 def main():
     rows, meta = load(sys.argv[1]), json.load(open(sys.argv[2]))
     info = lambda engine: next((r for r in rows if r["engine"] == engine and r["kind"] == "info"), {})
@@ -163,6 +264,7 @@ def main():
     p(f"**Targets met: {len(met)} of {len(verdicts)}.**" + ("" if not missed else " Missed (ratio, factor still missing): "
       + "; ".join(f"{n} {r:.2f}× ({t / r:.2f}× short of {t:g}×)" if r else f"{n} (not measured)" for n, r, t in missed) + "."))
     p("")
+    roofline(rows, p)
     p("## How it is measured")
     p("")
     p("`eng/speed-vs-peers.sh [--seconds S] [--rounds R] [--no-write] [--raw FILE]` builds the harnesses in benchmarks/Peers (restored on "

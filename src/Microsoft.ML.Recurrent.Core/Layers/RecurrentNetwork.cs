@@ -63,8 +63,11 @@ internal sealed partial class RecurrentNetwork
     private DirectionWeights Weights(int index)
         => new(Parameters, Layout.Directions[index], Architecture.GateCount * Architecture.HiddenSize, Architecture.HiddenSize, _whhT[index], _whhTPanels[index]);
 
-    /// <summary>Forward pass of one shard; leaves logits and probabilities in the workspace.</summary>
-    public void Forward(Workspace ws, in SequenceShard s, bool training, ulong dropoutSeed)
+    /// <summary>
+    /// Forward pass of one shard; leaves logits and probabilities in the workspace. With <paramref name="split"/>
+    /// (inference, one sequence of at least one step) the recurrent layers run on two threads, with the same results.
+    /// </summary>
+    public void Forward(Workspace ws, in SequenceShard s, bool training, ulong dropoutSeed, SplitSequenceRunner? split = null)
     {
         var a = Architecture;
         int B = s.Batch, T = s.Steps, D = a.OutputSize, H = a.HiddenSize;
@@ -77,6 +80,25 @@ internal sealed partial class RecurrentNetwork
         else
             LoadFeatures(ws.X[0], a.FeaturesPerStep, s);
 
+        if (split is not null && !training && B == 1 && s.Lengths[0] >= 1)
+            split.RunLayers(this, ws, T);
+        else
+            ForwardLayers(ws, s, training, dropoutSeed);
+
+        int top = (a.NumberOfLayers - 1) * a.Directions;
+        Pooling.Forward(a.Pooling, ws.X[a.NumberOfLayers], ws.Directions[top].Hs.AsSpan(T * B * H, B * H),
+            a.Bidirectional ? ws.Directions[top + 1].Hs.AsSpan(0, B * H) : default, ws.Pooled, ws.ArgMax, H, D, s);
+        ClassifierHead.Forward(ws.Pooled, Parameters.AsSpan(Layout.HeadWeight, a.LogitCount * D), Parameters.AsSpan(Layout.HeadBias, a.LogitCount),
+            ws.Logits, B, D, a.LogitCount);
+        if (a.Classification != ClassificationKind.Regression)
+            ClassifierHead.Probabilities(ws.Logits, ws.Probabilities, B, a.Classification, a.NumberOfClasses);
+    }
+
+    /// <summary>The recurrent layers of <see cref="Forward"/> on this thread: ws.X[0] in, ws.X[L] and every state out.</summary>
+    private void ForwardLayers(Workspace ws, in SequenceShard s, bool training, ulong dropoutSeed)
+    {
+        var a = Architecture;
+        int B = s.Batch, T = s.Steps, D = a.OutputSize, H = a.HiddenSize;
         for (int l = 0; l < a.NumberOfLayers; l++)
         {
             int inputSize = l == 0 ? a.InputSize : D;
@@ -89,14 +111,6 @@ internal sealed partial class RecurrentNetwork
             if (training && a.Dropout > 0 && l < a.NumberOfLayers - 1)
                 Dropout.Forward(ws.X[l + 1].AsSpan(0, T * B * D), ws.DropMask[l + 1], a.Dropout, SplitMix64.Hash(dropoutSeed + (ulong)l));
         }
-
-        int top = (a.NumberOfLayers - 1) * a.Directions;
-        Pooling.Forward(a.Pooling, ws.X[a.NumberOfLayers], ws.Directions[top].Hs.AsSpan(T * B * H, B * H),
-            a.Bidirectional ? ws.Directions[top + 1].Hs.AsSpan(0, B * H) : default, ws.Pooled, ws.ArgMax, H, D, s);
-        ClassifierHead.Forward(ws.Pooled, Parameters.AsSpan(Layout.HeadWeight, a.LogitCount * D), Parameters.AsSpan(Layout.HeadBias, a.LogitCount),
-            ws.Logits, B, D, a.LogitCount);
-        if (a.Classification != ClassificationKind.Regression)
-            ClassifierHead.Probabilities(ws.Logits, ws.Probabilities, B, a.Classification, a.NumberOfClasses);
     }
 
     /// <summary>

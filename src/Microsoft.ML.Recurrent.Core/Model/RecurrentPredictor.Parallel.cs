@@ -75,5 +75,9 @@ public sealed partial class RecurrentPredictor
     }
 
     /// <summary>The workers hold no reference to the predictor between calls, so an unused predictor is collected and stops them here.</summary>
-    ~RecurrentPredictor() => _pool?.Dispose();
+    ~RecurrentPredictor()
+    {
+        _pool?.Dispose();
+        _split?.Dispose();
+    }
 }

@@ -92,7 +92,7 @@ public sealed partial class RecurrentPredictor
     private void RunValues(Scratch s, Span<float> values)
     {
         int K = NumberOfOutputs;
-        _network.Forward(s.Workspace, s.Batch.Shard(0), training: false, 0);
+        ForwardOne(s);
         s.Workspace.Logits.AsSpan(0, K).CopyTo(values);
         _model.TargetStandardization!.Restore(values.Slice(0, K));
     }

@@ -36,7 +36,19 @@ public sealed partial class RecurrentPredictor
         if (threads is <= 0) throw new ArgumentOutOfRangeException(nameof(options), threads, "NumberOfThreads must be null (every core) or > 0.");
         NumberOfThreads = threads ?? Environment.ProcessorCount;
         _blockBody = RunBlock;
+        int single = options?.SingleSequenceThreads ?? 1;
+        if (single is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(options), single, "SingleSequenceThreads must be 1 or 2.");
+        SingleSequenceThreads = single == 2 && SplitSequenceRunner.Supports(model.Architecture) ? 2 : 1;
+        if (SingleSequenceThreads == 2) _split = new SplitSequenceRunner(_network);
     }
+
+    private readonly SplitSequenceRunner? _split;
+
+    /// <summary>
+    /// Threads a one-sequence call uses: 2 when <see cref="PredictorOptions.SingleSequenceThreads"/> asked for 2 and
+    /// the model's cell can be split, else 1.
+    /// </summary>
+    public int SingleSequenceThreads { get; }
 
     /// <summary>Threads a many-sequence call may use (the calling thread included).</summary>
     public int NumberOfThreads { get; }
@@ -181,9 +193,24 @@ public sealed partial class RecurrentPredictor
 
     private void Run(Scratch s, Span<float> probabilities, Span<float> logits)
     {
-        _network.Forward(s.Workspace, s.Batch.Shard(0), training: false, 0);
+        ForwardOne(s);
         s.Workspace.Probabilities.AsSpan(0, NumberOfClasses).CopyTo(probabilities);
         if (!logits.IsEmpty) s.Workspace.Logits.AsSpan(0, LogitCount).CopyTo(logits);
+    }
+
+    /// <summary>The one packed sequence in <paramref name="s"/> forward, on two threads when the predictor splits sequences and its helper is free.</summary>
+    private void ForwardOne(Scratch s)
+    {
+        var split = _split;
+        if (split is not null && split.TryEnter())
+        {
+            try { _network.Forward(s.Workspace, s.Batch.Shard(0), training: false, 0, split); }
+            finally { split.Exit(); }
+        }
+        else
+        {
+            _network.Forward(s.Workspace, s.Batch.Shard(0), training: false, 0);
+        }
     }
 
     private void CheckLogits(Span<float> logits, int count)
