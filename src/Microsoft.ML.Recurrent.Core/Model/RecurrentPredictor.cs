@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML.Recurrent.Data;
 using Microsoft.ML.Recurrent.Layers;
 
@@ -229,6 +230,8 @@ public sealed partial class RecurrentPredictor
     {
         if (features.Length % f != 0)
             throw new ArgumentException($"Sequence {index} has {features.Length} values; expected a multiple of FeaturesPerStep = {f}.", nameof(features));
+        // MaxMagnitude is vectorized and NaN-propagating: one fast pass, and the scalar search only when it fails.
+        if (features.IsEmpty || float.IsFinite(TensorPrimitives.MaxMagnitude(features))) return;
         for (int k = 0; k < features.Length; k++)
             if (!float.IsFinite(features[k])) throw new ArgumentException($"Sequence {index}, value {k} is {features[k]}; expected a finite number.", nameof(features));
     }

@@ -26,7 +26,8 @@ internal sealed class FloatSequenceReader(SequenceEncoder encoder, ValueGetter<V
             var v = _buffer.GetValues();
             for (int k = 0; k < indices.Length && indices[k] < n; k++) values[indices[k]] = v[k];
         }
-        foreach (float x in values) if (!float.IsFinite(x)) return false;
+        // Vectorized and NaN-propagating: finite exactly when every value is.
+        if (!values.IsEmpty && !float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(values))) return false;
         steps = values;
         return true;
     }

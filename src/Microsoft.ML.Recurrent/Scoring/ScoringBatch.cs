@@ -61,12 +61,27 @@ internal abstract class ScoringBatch<T> : ScoringBatch
 {
     private protected readonly T[]?[] Rows;
     private readonly T[][] _usable;
+    private readonly T[]?[] _buffers;   // each slot's last array, reused when the next row there has the same length
     private float[] _p = [], _l = [];
 
     private protected ScoringBatch(SequenceScorer scorer, int capacity) : base(scorer, capacity)
     {
         Rows = new T[]?[capacity];
         _usable = new T[capacity][];
+        _buffers = new T[]?[capacity];
+    }
+
+    /// <summary>
+    /// <paramref name="values"/> as an array for slot <paramref name="slot"/>: the slot's previous array when the length
+    /// matches (the engine reads a sequence's length from its array, and fixed-length columns then allocate nothing per
+    /// row), else a new one. The engine call does not keep the arrays.
+    /// </summary>
+    private protected T[] Copy(int slot, ReadOnlySpan<T> values)
+    {
+        ref T[]? buffer = ref _buffers[slot];
+        if (buffer is null || buffer.Length != values.Length) buffer = values.ToArray();
+        else values.CopyTo(buffer);
+        return buffer;
     }
 
     private protected abstract void Predict(IReadOnlyList<T[]> sequences, Span<float> probabilities, Span<float> logits);
@@ -106,7 +121,7 @@ internal abstract class ScoringBatch<T> : ScoringBatch
 /// <summary>Token-id rows (text or keys).</summary>
 internal sealed class TokenScoringBatch(SequenceScorer scorer, TokenSequenceReader reader, int capacity) : ScoringBatch<int>(scorer, capacity)
 {
-    public override void ReadRow(int slot) => Rows[slot] = reader.Read().ToArray();
+    public override void ReadRow(int slot) => Rows[slot] = Copy(slot, reader.Read());
 
     private protected override void Predict(IReadOnlyList<int[]> sequences, Span<float> probabilities, Span<float> logits)
     {
@@ -118,7 +133,7 @@ internal sealed class TokenScoringBatch(SequenceScorer scorer, TokenSequenceRead
 /// <summary>Dense rows.</summary>
 internal sealed class FloatScoringBatch(SequenceScorer scorer, FloatSequenceReader reader, int capacity) : ScoringBatch<float>(scorer, capacity)
 {
-    public override void ReadRow(int slot) => Rows[slot] = reader.TryRead(out var steps) ? steps.ToArray() : null;
+    public override void ReadRow(int slot) => Rows[slot] = reader.TryRead(out var steps) ? Copy(slot, steps) : null;
 
     private protected override void Predict(IReadOnlyList<float[]> sequences, Span<float> probabilities, Span<float> logits)
     {
