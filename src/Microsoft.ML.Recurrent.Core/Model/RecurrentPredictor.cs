@@ -31,6 +31,10 @@ public sealed partial class RecurrentPredictor
         _model = model;
         // The network only reads its parameters here, so every thread shares one.
         _network = new RecurrentNetwork(model.Layout, model.RawParameters);
+        Precision = options?.Precision ?? InferencePrecision.Float32;
+        if (Precision == InferencePrecision.Int8) _network.UseInt8RecurrentWeights();   // once per predictor, not per call
+        else if (Precision != InferencePrecision.Float32)
+            throw new ArgumentOutOfRangeException(nameof(options), Precision, "Precision must be InferencePrecision.Float32 or Int8.");
         _scratch = new ThreadLocal<Scratch>(() => new Scratch(model.Architecture));
         int? threads = options?.NumberOfThreads;
         if (threads is <= 0) throw new ArgumentOutOfRangeException(nameof(options), threads, "NumberOfThreads must be null (every core) or > 0.");
@@ -40,6 +44,9 @@ public sealed partial class RecurrentPredictor
 
     /// <summary>Threads a many-sequence call may use (the calling thread included).</summary>
     public int NumberOfThreads { get; }
+
+    /// <summary>Arithmetic of the recurrent products (<see cref="PredictorOptions.Precision"/>); fp32 unless asked otherwise.</summary>
+    public InferencePrecision Precision { get; }
 
     /// <summary>One predicting thread's scratch: activations only (no gradients), grown to the largest input seen.</summary>
     private sealed class Scratch(RecurrentArchitecture architecture)
