@@ -16,6 +16,7 @@ internal sealed partial class RecurrentNetwork
     private readonly float[][] _whhT;   // per direction [H, G*H]
     private readonly float[][] _whhTPanels;   // per direction, the same in column panels [⌈G*H/256⌉][H, ≤256]
     private QuantizedRecurrentWeights[]? _int8;   // per direction W_hh in int8, for an InferencePrecision.Int8 predictor's own network
+    private float[][]? _wihT;                     // with it, per direction W_ihᵀ [I, G*H]
 
     public RecurrentNetwork(ParameterLayout layout, float[] parameters)
     {
@@ -70,13 +71,20 @@ internal sealed partial class RecurrentNetwork
         int gh = Architecture.GateCount * Architecture.HiddenSize, R = Architecture.RecurrentSize;
         var segments = QuantizedRecurrentWeights.SegmentsOf(Architecture);
         _int8 = new QuantizedRecurrentWeights[Layout.Directions.Length];
+        _wihT = new float[Layout.Directions.Length][];
         for (int i = 0; i < _int8.Length; i++)
-            _int8[i] = new QuantizedRecurrentWeights(Parameters.AsSpan(Layout.Directions[i].WeightHh, gh * R), gh, R, segments);
+        {
+            var o = Layout.Directions[i];
+            _int8[i] = new QuantizedRecurrentWeights(Parameters.AsSpan(o.WeightHh, gh * R), gh, R, segments);
+            _wihT[i] = new float[o.InputSize * gh];
+            for (int r = 0; r < gh; r++)
+                for (int c = 0; c < o.InputSize; c++) _wihT[i][c * gh + r] = Parameters[o.WeightIh + r * o.InputSize + c];
+        }
     }
 
     private DirectionWeights Weights(int index)
         => new(Parameters, Layout.Directions[index], Architecture.GateCount * Architecture.HiddenSize, Architecture.HiddenSize, _whhT[index], _whhTPanels[index],
-            _int8?[index]);
+            _int8?[index], _wihT is null ? default : _wihT[index]);
 
     /// <summary>Forward pass of one shard; leaves logits and probabilities in the workspace.</summary>
     public void Forward(Workspace ws, in SequenceShard s, bool training, ulong dropoutSeed)
