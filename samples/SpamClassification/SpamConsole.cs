@@ -99,6 +99,11 @@ internal static class SpamConsole
     }
 
     /// <summary>The comparison table.</summary>
+    /// <summary>The results row of <paramref name="recurrent"/>'s model scoring with int8 recurrent products.</summary>
+    public static SpamResult Int8Row(SpamResult recurrent, ITransformer int8, BinaryClassificationMetrics metrics) =>
+        new($"{recurrent.Name}, int8 scoring", $"the {recurrent.Name} above, scoring with InferencePrecision.Int8 (model.WithPrecision; same weights, no retraining)",
+            metrics, recurrent.TrainingTime, int8, null);
+
     public static void PrintResults(List<SpamResult> results, SpamData data)
     {
         if (results.Count == 0)

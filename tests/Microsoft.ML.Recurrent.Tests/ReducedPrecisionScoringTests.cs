@@ -23,10 +23,12 @@ public sealed class ReducedPrecisionScoringTests(SpamModelFixture spam, Xunit.Ab
         Assert.Equal(InferencePrecision.Int8, int8.WithNumberOfThreads(1).Precision);   // each With… keeps the other setting
         Assert.Equal(InferencePrecision.Float32, int8.WithPrecision(InferencePrecision.Float32).Precision);
 
-        // The whole pipeline with the last step swapped for its int8 form.
-        var steps = spam.Model.ToArray();
-        steps[^1] = int8;
-        var chain = new TransformerChain<ITransformer>(steps);
+        // The whole pipeline with its recurrent step swapped for the int8 form (the extension on ITransformer).
+        var chain = spam.Model.WithPrecision(InferencePrecision.Int8);
+        var swapped = ((IEnumerable<ITransformer>)chain).ToArray();
+        Assert.Equal(spam.Model.Count(), swapped.Length);
+        Assert.Same(spam.Model.First(), swapped[0]);   // the other steps are reused
+        Assert.Equal(InferencePrecision.Int8, Assert.IsType<RecurrentSequenceClassificationTransformer>(swapped[^1]).Precision);
         float[] fp32 = TestUtil.Column(spam.Model.Transform(data), "Probability");
         float[] q = TestUtil.Column(chain.Transform(data), "Probability");
         Assert.Equal(fp32.Length, q.Length);
@@ -56,5 +58,7 @@ public sealed class ReducedPrecisionScoringTests(SpamModelFixture spam, Xunit.Ab
         var last = Assert.IsType<RecurrentSequenceClassificationTransformer>(loaded.LastTransformer);
         Assert.Equal(InferencePrecision.Float32, last.Precision);
         Assert.Throws<ArgumentOutOfRangeException>(() => spam.Model.LastTransformer.WithPrecision((InferencePrecision)3));
+        var e = Assert.Throws<ArgumentException>(() => spam.Model.First().WithPrecision(InferencePrecision.Int8));
+        Assert.Contains("no RecurrentSequenceClassificationTransformer", e.Message);
     }
 }
