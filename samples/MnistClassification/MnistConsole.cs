@@ -132,8 +132,8 @@ internal static class MnistConsole
                 new Markup($"{r.Metrics.LogLoss:0.0000}"), new Markup(SampleHost.FormatDuration(r.TrainingTime)), new Markup($"{reference:0.0000}"), new Text(r.Description));
             foreach (var (name, m) in int8.Where(q => q.Name == r.Name))
             {
-                table.AddRow(new Markup($"[bold]{Markup.Escape(name)}[/], int8 scoring"), new Markup($"{m.MicroAccuracy:0.0000}"), new Markup($"{m.MacroAccuracy:0.0000}"),
-                    new Markup($"{m.LogLoss:0.0000}"), new Markup("[grey](same model)[/]"), new Markup($"{reference:0.0000}"), new Text("the model above, InferencePrecision.Int8"));
+                table.AddRow(new Markup($"[bold]{Markup.Escape(name)}[/] int8"), new Markup($"{m.MicroAccuracy:0.0000}"), new Markup($"{m.MacroAccuracy:0.0000}"),
+                    new Markup($"{m.LogLoss:0.0000}"), new Markup("[grey](same model)[/]"), new Markup($"{reference:0.0000}"), new Text("same network"));
             }
         }
 
