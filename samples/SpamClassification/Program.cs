@@ -93,7 +93,7 @@ static int Run(SpamArguments arguments, CancellationToken cancellation)
     {
         ITransformer int8 = recurrent.Model.WithPrecision(InferencePrecision.Int8);
         results.Insert(results.IndexOf(recurrent) + 1, SpamConsole.Int8Row(recurrent, int8,
-            mlContext.BinaryClassification.Evaluate(int8.Transform(data.Test))));
+            mlContext.BinaryClassification.Evaluate(int8.Transform(data.Test)), data.Test));
     }
 
     // ONNX: the LSTM pipeline exported with ConvertToOnnx and the test split scored in ONNX Runtime (SpamOnnx.cs).
