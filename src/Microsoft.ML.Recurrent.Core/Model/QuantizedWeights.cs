@@ -65,26 +65,33 @@ internal sealed unsafe class QuantizedRecurrentWeights
         nint address = (nint)Unsafe.AsPointer(ref _storage[0]);
         Weights = (sbyte*)((address + 63) & ~(nint)63);
 
-        int kp = InnerPadded;
         foreach (var seg in Segments)
-            for (int o = 0; o < seg.Count; o++)
+            for (int j = 0; j < seg.PaddedCount;)
             {
-                int po = seg.PaddedStart + o;
-                ReadOnlySpan<float> row = w.Slice((seg.Start + o) * inner, inner);
-                float max = 0;
-                foreach (float v in row) max = Math.Max(max, Math.Abs(v));
-                if (!float.IsFinite(max)) throw new ArgumentException($"Weight row {seg.Start + o} of W_hh holds {max}; int8 scoring needs finite weights.", nameof(w));
-                if (max == 0) continue;   // an all-zero row: q = 0, scale 0
-                _scales[po] = max / 127f;
-                int sum = 0;
-                for (int k = 0; k < inner; k++)
-                {
-                    int q = (int)Math.Clamp(Math.Round(row[k] * 127.0 / max, MidpointRounding.ToEven), -127, 127);
-                    Weights[Offset(po, k)] = (sbyte)q;
-                    sum += q;
-                }
-                _corrections[po] = 128 * sum;
+                int width = Int8Gemv.PanelWidth(seg.PaddedCount - j);
+                sbyte* panel = Weights + (long)(seg.PaddedStart + j) * InnerPadded;   // [Kp/4][width][4]
+                for (int o = j; o < Math.Min(j + width, seg.Count); o++)
+                    QuantizeRow(w.Slice((seg.Start + o) * inner, inner), seg.Start + o, seg.PaddedStart + o, panel + 4 * (o - j), 4 * width);
+                j += width;
             }
+    }
+
+    /// <summary>One output row into its panel column (bytes 4p·… apart by <paramref name="stride"/>), its scale and correction.</summary>
+    private void QuantizeRow(ReadOnlySpan<float> row, int output, int paddedOutput, sbyte* column, int stride)
+    {
+        float max = 0;
+        foreach (float v in row) max = Math.Max(max, Math.Abs(v));
+        if (!float.IsFinite(max)) throw new ArgumentException($"Weight row {output} of W_hh holds {max}; int8 scoring needs finite weights.", "w");
+        if (max == 0) return;   // an all-zero row: q = 0, scale 0
+        _scales[paddedOutput] = max / 127f;
+        int sum = 0;
+        for (int k = 0; k < row.Length; k++)
+        {
+            int q = (int)Math.Clamp(Math.Round(row[k] * 127.0 / max, MidpointRounding.ToEven), -127, 127);
+            column[(long)(k / 4) * stride + (k & 3)] = (sbyte)q;
+            sum += q;
+        }
+        _corrections[paddedOutput] = 128 * sum;
     }
 
     /// <summary>The byte of padded output <paramref name="paddedOutput"/> and input k in <see cref="Weights"/>.</summary>
