@@ -4,13 +4,16 @@ namespace Microsoft.ML.Recurrent.Benchmarks;
 
 /// <summary>
 /// Scoring through the public <see cref="RecurrentPredictor"/>: one sequence (batch 1, T = 28, input 28, hidden 128)
-/// and 64 sequences at once. Steady state must allocate nothing.
+/// and 64 sequences at once, in fp32 and in the opt-in int8 mode. Steady state must allocate nothing.
 /// </summary>
 [MemoryDiagnoser]
 public class InferenceBenchmarks
 {
     [Params(RecurrentCellType.Lstm, RecurrentCellType.Gru)]
     public RecurrentCellType Cell { get; set; }
+
+    [Params(InferencePrecision.Float32, InferencePrecision.Int8)]
+    public InferencePrecision Precision { get; set; }
 
     private RecurrentPredictor? _predictor;
     private float[] _one = [];
@@ -20,7 +23,7 @@ public class InferenceBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _predictor = Workloads.RandomModel(Workloads.Sequence(Cell)).CreatePredictor();
+        _predictor = Workloads.RandomModel(Workloads.Sequence(Cell)).CreatePredictor(new PredictorOptions { Precision = Precision });
         var rng = new Random(5);
         _many = Enumerable.Range(0, 64).Select(_ => Enumerable.Range(0, Workloads.SeqSteps * Workloads.SeqFeatures)
             .Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray()).ToArray();

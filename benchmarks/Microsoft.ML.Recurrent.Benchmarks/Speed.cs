@@ -17,6 +17,8 @@ internal static class Speed
         int[] threads = [1, 2];
         double seconds = 3;
         var only = new HashSet<string> { "train", "infer", "floor", "sgemm" };
+        InferencePrecision[] precisions = [InferencePrecision.Float32, InferencePrecision.Int8];
+        RecurrentCellType[] cells = [RecurrentCellType.Lstm, RecurrentCellType.Gru];
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -24,6 +26,8 @@ internal static class Speed
                 case "--threads": threads = args[++i].Split(',').Select(int.Parse).ToArray(); break;
                 case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--only": only = args[++i].Split(',').ToHashSet(); break;
+                case "--cells": cells = args[++i].Split(',').Select(c => Enum.Parse<RecurrentCellType>(c, ignoreCase: true)).ToArray(); break;
+                case "--precision": precisions = args[++i].Split(',').Select(p => p == "int8" ? InferencePrecision.Int8 : p == "fp32" ? InferencePrecision.Float32 : throw new ArgumentException($"--precision {p}: expected fp32 or int8")).ToArray(); break;
                 default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
             }
         }
@@ -34,11 +38,15 @@ internal static class Speed
         });
         if (only.Contains("sgemm")) Sgemms(seconds / 3);
         if (only.Contains("infer"))
-            foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
-                foreach (int t in threads.Where(t => t is 1 or 2)) InferOne(cell, t, seconds);
+            foreach (var precision in precisions)
+                foreach (var cell in cells)
+                    // Two threads split one sequence over both cores (fp32 only).
+                    foreach (int t in threads.Where(t => t == 1 || (t == 2 && precision == InferencePrecision.Float32)))
+                        InferOne(cell, precision, t, seconds);
         if (only.Contains("infer64"))
-            foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
-                foreach (int t in threads) InferMany(cell, t, seconds);
+            foreach (var precision in precisions)
+                foreach (var cell in cells)
+                    foreach (int t in threads) InferMany(cell, precision, t, seconds);
         if (only.Contains("transform"))
             foreach (int t in threads) TransformSpeed.Run(t, seconds, Emit);
         if (only.Contains("block"))
@@ -46,6 +54,7 @@ internal static class Speed
                 foreach (int rows in new[] { 4, 8, 16, 32, 64 }) InferBlock(cell, rows, seconds);
         if (only.Contains("floor")) Floors.Run(seconds);
         if (only.Contains("peak")) Peaks.Run(seconds);
+        if (only.Contains("floor") || only.Contains("lowp")) ReducedPrecisionGemv.Run(seconds, Emit);
         if (only.Contains("train"))
             foreach (int t in threads)
                 foreach (var cfg in new[] { "seq28", "text200" })
@@ -93,10 +102,14 @@ internal static class Speed
         });
     }
 
+    /// <summary>Kind of an inference line: "infer1"/"infer64" for fp32 (what the reports have always read), with "_int8" for the opt-in mode.</summary>
+    private static string Kind(string kind, InferencePrecision precision) => precision == InferencePrecision.Float32 ? kind : kind + "_int8";
+
     /// <summary>Batch-1 latency; with 2 threads the predictor splits the sequence's hidden units over both cores (PredictorOptions.SingleSequenceThreads).</summary>
-    private static void InferOne(RecurrentCellType cell, int threads, double seconds)
+    private static void InferOne(RecurrentCellType cell, InferencePrecision precision, int threads, double seconds)
     {
-        var predictor = Workloads.RandomModel(Workloads.Sequence(cell)).CreatePredictor(new PredictorOptions { SingleSequenceThreads = threads });
+        var model = Workloads.RandomModel(Workloads.Sequence(cell));
+        var predictor = model.CreatePredictor(new PredictorOptions { Precision = precision, SingleSequenceThreads = threads });
         var rng = new Random(7);
         var x = new float[Workloads.SeqSteps * Workloads.SeqFeatures];
         for (int k = 0; k < x.Length; k++) x[k] = (float)(rng.NextDouble() * 2 - 1);
@@ -110,7 +123,7 @@ internal static class Speed
         var times = Latencies(() => predictor.PredictProbabilities(x, probs), seconds, minimumSamples: 1000);
         Emit(new()
         {
-            ["kind"] = "infer1", ["cell"] = Name(cell), ["config"] = "seq28", ["threads"] = threads, ["value"] = times[times.Count / 2],
+            ["kind"] = Kind("infer1", precision), ["cell"] = Name(cell), ["config"] = "seq28", ["threads"] = threads, ["value"] = times[times.Count / 2],
             ["p10"] = times[times.Count / 10], ["p90"] = times[9 * times.Count / 10], ["unit"] = "us",
             ["alloc_bytes_per_call"] = (double)allocated / allocationCalls,
         });
@@ -120,9 +133,9 @@ internal static class Speed
     /// 64 seq28 sequences in one call of a predictor with <paramref name="threads"/> threads (its blocks of
     /// RecurrentPredictor.BatchSize spread over them): the peers' "infer64" workload through our own thread pool.
     /// </summary>
-    private static void InferMany(RecurrentCellType cell, int threads, double seconds)
+    private static void InferMany(RecurrentCellType cell, InferencePrecision precision, int threads, double seconds)
     {
-        var predictor = Workloads.RandomModel(Workloads.Sequence(cell)).CreatePredictor(new PredictorOptions { NumberOfThreads = threads });
+        var predictor = Workloads.RandomModel(Workloads.Sequence(cell)).CreatePredictor(new PredictorOptions { NumberOfThreads = threads, Precision = precision });
         var x = Inputs(Workloads.SeqBatch);
         var probs = new float[x.Length * Workloads.SeqClasses];
         for (int i = 0; i < 200; i++) predictor.PredictProbabilities(x, probs);
@@ -132,7 +145,7 @@ internal static class Speed
         var times = Latencies(() => predictor.PredictProbabilities(x, probs), seconds, minimumSamples: 100);
         Emit(new()
         {
-            ["kind"] = "infer64", ["cell"] = Name(cell), ["config"] = "seq28", ["threads"] = threads, ["value"] = times[times.Count / 2],
+            ["kind"] = Kind("infer64", precision), ["cell"] = Name(cell), ["config"] = "seq28", ["threads"] = threads, ["value"] = times[times.Count / 2],
             ["best"] = times[0], ["p10"] = times[times.Count / 10], ["p90"] = times[9 * times.Count / 10], ["unit"] = "us",
             ["alloc_bytes_per_call"] = allocated,
         });

@@ -224,27 +224,37 @@ def main():
     def inference_table(stat, counts):
         p("| Workload | TorchSharp 1t | TorchSharp 2t | ONNX Runtime 1t | ONNX Runtime 2t | PyTorch 1t | PyTorch 2t | Ours 1t | Ours 2t | Target | Result |")
         p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
-        for kind, label in (("infer1", "batch 1, T=28"), ("infer64", "64 sequences in one call, T=28")):
+        # "_int8" rows: ours with PredictorOptions.Precision = Int8 (opt-in) against the peers' fp32 numbers of the same workload.
+        for kind, label in (("infer1", "batch 1, T=28"), ("infer64", "64 sequences in one call, T=28"),
+                            ("infer1_int8", "batch 1, T=28, **Ours int8** (opt-in)"), ("infer64_int8", "64 sequences, T=28, **Ours int8** (opt-in)")):
+            base = kind.removesuffix("_int8")
             for cell in ("lstm", "gru"):
-                v = cell_row(kind, cell, "seq28", True, stat)
+                v = cell_row(base, cell, "seq28", True, stat)
+                v.update({("ours", t): best(rows, True, stat, engine="ours", kind=kind, cell=cell, config="seq28", threads=t) for t in (1, 2)})
                 ours = [x for x in (v[("ours", 1)], v[("ours", 2)]) if x is not None]
                 ob = min(ours) if ours else None
-                if kind == "infer1":
+                if base == "infer1":
                     ort = [x for x in (v[("onnxruntime", 1)], v[("onnxruntime", 2)]) if x is not None]
                     ratio = min(ort) / ob if ort and ob else None
-                    target, what = 1.5, "≥ 1.5× ONNX Runtime"
+                    target = 2 if kind.endswith("_int8") else 1.5
+                    what = f"≥ {target:g}× ONNX Runtime"
                 else:
                     peers = [v[(e, t)] for e, _ in PEERS for t in (1, 2) if v[(e, t)] is not None]
                     ratio = min(peers) / ob if peers and ob else None
                     target, what = 2, "≥ 2× the best peer"
                 name = f"{cell.upper()} {label}"
-                if counts:
-                    verdicts.append((f"inference {name}", ratio, target))
+                if kind == "infer64_int8":
+                    what = "(no target; fp32's for reference)"
+                elif counts:
+                    verdicts.append((f"inference {name.replace('**', '')}", ratio, target))
 
                 def show(e, t):
-                    r = best_row(rows, True, stat, engine=e, kind=kind, cell=cell, config="seq28", threads=t)
+                    if e == "ours" and t == 2 and kind == "infer1_int8":
+                        return "(= 1t)"
+                    r = best_row(rows, True, stat, engine=e, kind=kind if e == "ours" else base, cell=cell, config="seq28", threads=t)
                     return fmt(r and r[stat], 1) + (GRAPH_MARK.get(r.get("graph"), "") if r else "")
-                p(f"| {name} | " + " | ".join(show(e, t) for e, _ in ENGINES for t in (1, 2)) + f" | {what} | {verdict(ratio, target)} |")
+                result = (f"{ratio:.2f}× the best peer" if ratio else "– (not measured)") if kind == "infer64_int8" else verdict(ratio, target)
+                p(f"| {name} | " + " | ".join(show(e, t) for e, _ in ENGINES for t in (1, 2)) + f" | {what} | {result} |")
         p("")
 
     p("## Inference, µs (median; lower is better)")
@@ -254,9 +264,14 @@ def main():
       "`RecurrentModel.ExportOnnx` (opset 17, inputs `features` and `lengths`), ᵖ PyTorch 1.13's `torch.onnx.export` "
       "(opset 14, input `x`).")
     p("")
-    p("Ours at batch 1 with 2 threads: `PredictorOptions.SingleSequenceThreads = 2`, each layer's hidden units split "
+    p("**Ours int8** rows: the same model scored by a predictor with `PredictorOptions.Precision = InferencePrecision.Int8` "
+      "(opt-in: the recurrent products h·W_hhᵀ in 8-bit integers with AVX-VNNI, the rest in fp32; probabilities within a "
+      "tested bound of fp32, see docs/performance.md \"Reduced precision\"); the peers' columns repeat their fp32 numbers. "
+      "The issue's target for the mode is batch 1 ≥ 2× ONNX Runtime.")
+    p("")
+    p("Ours at batch 1 with 2 threads (fp32): `PredictorOptions.SingleSequenceThreads = 2`, each layer's hidden units split "
       "between the calling thread and a spinning helper that meet once a step (bit-identical to 1 thread; it needs the "
-      "second core idle and close: see the cross-core round trip below). Ours with 64 sequences: one "
+      "second core idle and close: see the cross-core round trip below); int8 batch 1 runs on the calling thread. Ours with 64 sequences: one "
       "call on a predictor with 1 or 2 threads (`PredictorOptions.NumberOfThreads`: fixed 32-row blocks, the same results "
       "on any thread count), as the peers' one call of 64 with 1 or 2 intra-op threads. Ratios compare each side at its "
       "faster thread count.")

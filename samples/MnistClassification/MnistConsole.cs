@@ -113,7 +113,8 @@ internal static class MnistConsole
         AnsiConsole.Write(table);
     }
 
-    public static void PrintSummary(List<MnistResult> results)
+    /// <summary>The results table; <paramref name="int8"/> adds a row under each model: the same model scoring with InferencePrecision.Int8.</summary>
+    public static void PrintSummary(List<MnistResult> results, List<(string Name, MulticlassClassificationMetrics Metrics)> int8)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("[bold]MNIST test split (1,996 digits)[/]")
             .Caption("PyTorch reference: the course labs' measurement of the default setup (re-run it with samples/MnistClassification/reference/mnist_torch.py).");
@@ -129,6 +130,11 @@ internal static class MnistConsole
             string accuracy = r.Metrics.MicroAccuracy >= reference ? $"[green bold]{r.Metrics.MicroAccuracy:0.0000}[/]" : $"[yellow]{r.Metrics.MicroAccuracy:0.0000}[/]";
             table.AddRow(new Markup($"[bold]{Markup.Escape(r.Name)}[/]"), new Markup(accuracy), new Markup($"{r.Metrics.MacroAccuracy:0.0000}"),
                 new Markup($"{r.Metrics.LogLoss:0.0000}"), new Markup(SampleHost.FormatDuration(r.TrainingTime)), new Markup($"{reference:0.0000}"), new Text(r.Description));
+            foreach (var (name, m) in int8.Where(q => q.Name == r.Name))
+            {
+                table.AddRow(new Markup($"[bold]{Markup.Escape(name)}[/] int8"), new Markup($"{m.MicroAccuracy:0.0000}"), new Markup($"{m.MacroAccuracy:0.0000}"),
+                    new Markup($"{m.LogLoss:0.0000}"), new Markup("[grey](same model)[/]"), new Markup($"{reference:0.0000}"), new Text("same network"));
+            }
         }
 
         AnsiConsole.Write(table);

@@ -8,7 +8,8 @@ using Microsoft.ML.Recurrent;
 //                                RecurrentModel.ExportOnnx), DIR/input64.f32 [64, 28, 28] and our probabilities for it,
 //                                DIR/{cell}.probs64.f32 [64, 10] (the peers' correctness check).
 // speed [--seconds S] [--threads 1,2]
-//                                JSON lines: median µs of scoring 64 sequences in one call (kind "infer64").
+//                                JSON lines: median µs of scoring 64 sequences in one call (kind "infer64"; "infer64_int8"
+//                                with PredictorOptions.Precision = Int8).
 if (args.Length == 0) return Usage();
 var opts = new Dictionary<string, string>();
 for (int i = 1; i + 1 < args.Length; i += 2) opts[args[i]] = args[i + 1];
@@ -57,6 +58,8 @@ static void WriteFloats(string path, float[] values)
 static int Speed(double seconds, int[] threads)
 {
     var x = Shapes.Inputs(Shapes.Batch);
+    // fp32 (kind "infer64"), then the opt-in int8 mode (kind "infer64_int8") of the same model.
+    foreach (var precision in new[] { InferencePrecision.Float32, InferencePrecision.Int8 })
     foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
     {
         var model = Shapes.Model(cell);
@@ -64,7 +67,7 @@ static int Speed(double seconds, int[] threads)
         {
             // One call of 64 on a predictor with t threads: it cuts the batch into fixed 32-row blocks and runs them on
             // its own workers (results identical for any t), the way the peers' intra-op threads split one call.
-            var predictor = model.CreatePredictor(new PredictorOptions { NumberOfThreads = t });
+            var predictor = model.CreatePredictor(new PredictorOptions { NumberOfThreads = t, Precision = precision });
             var outs = new float[x.Length * Shapes.Classes];
             Action call = () => predictor.PredictProbabilities(x, outs);
             for (int i = 0; i < 200; i++) call();  // JIT tiers settle; every worker's workspace is grown
@@ -79,7 +82,7 @@ static int Speed(double seconds, int[] threads)
             times.Sort();
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
             {
-                ["engine"] = "ours", ["kind"] = "infer64", ["cell"] = cell.ToString().ToLowerInvariant(), ["config"] = "seq28", ["threads"] = t,
+                ["engine"] = "ours", ["kind"] = precision == InferencePrecision.Int8 ? "infer64_int8" : "infer64", ["cell"] = cell.ToString().ToLowerInvariant(), ["config"] = "seq28", ["threads"] = t,
                 ["value"] = times[times.Count / 2], ["p10"] = times[times.Count / 10], ["p90"] = times[9 * times.Count / 10], ["unit"] = "us",
                 ["mode"] = $"one call of {Shapes.Batch} on {t} predictor thread(s)",
             }));

@@ -16,8 +16,11 @@ internal readonly ref struct DirectionWeights
     public readonly ReadOnlySpan<float> Bhh;   // [G*H]
     public readonly ReadOnlySpan<float> Peep;  // [3H] or empty
     public readonly ReadOnlySpan<float> Wyh, Byh;  // Jordan: [R, H], [R]; else empty. (Jordan's Whh is W_hy [H, R], Bhh b_hy.)
+    public readonly QuantizedRecurrentWeights? Int8;   // W_hh in int8 (InferencePrecision.Int8 predictors only; null otherwise)
+    public readonly ReadOnlySpan<float> WihT;  // [I, G*H] (Int8 predictors only; else empty): the input projection reads it in place, unpacked
 
-    public DirectionWeights(ReadOnlySpan<float> p, in DirectionOffsets o, int gh, int hidden, ReadOnlySpan<float> whhT, ReadOnlySpan<float> whhTPanels = default)
+    public DirectionWeights(ReadOnlySpan<float> p, in DirectionOffsets o, int gh, int hidden, ReadOnlySpan<float> whhT, ReadOnlySpan<float> whhTPanels = default,
+        QuantizedRecurrentWeights? int8 = null, ReadOnlySpan<float> wihT = default)
     {
         Wih = p.Slice(o.WeightIh, gh * o.InputSize);
         Whh = p.Slice(o.WeightHh, gh * o.RecurrentSize);
@@ -28,6 +31,8 @@ internal readonly ref struct DirectionWeights
         Peep = o.Peephole >= 0 ? p.Slice(o.Peephole, 3 * hidden) : default;
         WhhT = whhT;
         WhhTPanels = whhTPanels;
+        Int8 = int8;
+        WihT = wihT;
     }
 }
 
@@ -61,8 +66,10 @@ internal static class RecurrentLayer
     {
         int B = s.Batch, T = s.Steps, H = a.HiddenSize, gh = a.GateCount * H, rows = T * B;
         Span<float> gates = buf.Gates.AsSpan(0, rows * gh);
-        // Input projection of every step at once: gates[T*B, GH] = x[T*B, I] · W_ih^T.
-        Sgemm.Multiply(false, true, rows, gh, inputSize, x, inputSize, w.Wih, inputSize, gates, gh, accumulate: false);
+        // Input projection of every step at once: gates[T*B, GH] = x[T*B, I] · W_ih^T. (An int8 predictor keeps W_ihᵀ,
+        // which SGEMM reads in place for fewer than 256 rows instead of transposing W_ih into a panel every call.)
+        if (w.WihT.IsEmpty) Sgemm.Multiply(false, true, rows, gh, inputSize, x, inputSize, w.Wih, inputSize, gates, gh, accumulate: false);
+        else Sgemm.Multiply(false, false, rows, gh, inputSize, x, inputSize, w.WihT, gh, gates, gh, accumulate: false);
         // Biases: both are added here, except GRU reset-after's b_hn, which must sit inside r∘(W_hn h + b_hn).
         Span<float> bias = buf.Bias.AsSpan(0, gh);
         TensorPrimitives.Add(w.Bih, w.Bhh, bias);
@@ -190,10 +197,16 @@ internal static class RecurrentLayer
     /// (batch-1 inference, the last rows of a ragged batch) is a GEMV that loads every weight once and is bound by
     /// those loads; streaming contiguous [H, 256] panels instead of 1 KB pieces of 2 KB rows makes it ~1.4× faster.
     /// Both paths give each output the same FMA chain over h in order, so the results are bit-identical.
+    /// With int8 weights (an <see cref="InferencePrecision.Int8"/> predictor) every row runs <see cref="Int8Gemv"/> instead.
     /// </summary>
     public static void HiddenProduct(int n, int colStart, int cols, ReadOnlySpan<float> h, in DirectionWeights w, int gh, int hidden,
         Span<float> output, int ldc, bool accumulate)
     {
+        if (w.Int8 is { } int8)
+        {
+            Int8Gemv.Product(n, colStart, cols, h, hidden, int8, output, ldc, accumulate);
+            return;
+        }
         if (n != 1 || w.WhhTPanels.IsEmpty)
         {
             Sgemm.Multiply(false, false, n, cols, hidden, h, hidden, w.WhhT[colStart..], gh, output, ldc, accumulate);

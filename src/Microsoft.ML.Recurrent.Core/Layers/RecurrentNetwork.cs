@@ -15,6 +15,8 @@ internal sealed partial class RecurrentNetwork
     public float[] Parameters { get; }
     private readonly float[][] _whhT;   // per direction [H, G*H]
     private readonly float[][] _whhTPanels;   // per direction, the same in column panels [⌈G*H/256⌉][H, ≤256]
+    private QuantizedRecurrentWeights[]? _int8;   // per direction W_hh in int8, for an InferencePrecision.Int8 predictor's own network
+    private float[][]? _wihT;                     // with it, per direction W_ihᵀ [I, G*H]
 
     public RecurrentNetwork(ParameterLayout layout, float[] parameters)
     {
@@ -60,8 +62,29 @@ internal sealed partial class RecurrentNetwork
         }
     }
 
+    /// <summary>
+    /// From now on the forward pass computes the recurrent products in int8 (<see cref="InferencePrecision.Int8"/>).
+    /// For a predictor's network only: the int8 copies are not refreshed by <see cref="RefreshDerived"/>.
+    /// </summary>
+    public void UseInt8RecurrentWeights()
+    {
+        int gh = Architecture.GateCount * Architecture.HiddenSize, R = Architecture.RecurrentSize;
+        var segments = QuantizedRecurrentWeights.SegmentsOf(Architecture);
+        _int8 = new QuantizedRecurrentWeights[Layout.Directions.Length];
+        _wihT = new float[Layout.Directions.Length][];
+        for (int i = 0; i < _int8.Length; i++)
+        {
+            var o = Layout.Directions[i];
+            _int8[i] = new QuantizedRecurrentWeights(Parameters.AsSpan(o.WeightHh, gh * R), gh, R, segments);
+            _wihT[i] = new float[o.InputSize * gh];
+            for (int r = 0; r < gh; r++)
+                for (int c = 0; c < o.InputSize; c++) _wihT[i][c * gh + r] = Parameters[o.WeightIh + r * o.InputSize + c];
+        }
+    }
+
     private DirectionWeights Weights(int index)
-        => new(Parameters, Layout.Directions[index], Architecture.GateCount * Architecture.HiddenSize, Architecture.HiddenSize, _whhT[index], _whhTPanels[index]);
+        => new(Parameters, Layout.Directions[index], Architecture.GateCount * Architecture.HiddenSize, Architecture.HiddenSize, _whhT[index], _whhTPanels[index],
+            _int8?[index], _wihT is null ? default : _wihT[index]);
 
     /// <summary>
     /// Forward pass of one shard; leaves logits and probabilities in the workspace. With <paramref name="split"/>

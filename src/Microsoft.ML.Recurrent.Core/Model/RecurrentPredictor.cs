@@ -32,6 +32,10 @@ public sealed partial class RecurrentPredictor
         _model = model;
         // The network only reads its parameters here, so every thread shares one.
         _network = new RecurrentNetwork(model.Layout, model.RawParameters);
+        Precision = options?.Precision ?? InferencePrecision.Float32;
+        if (Precision == InferencePrecision.Int8) _network.UseInt8RecurrentWeights();   // once per predictor, not per call
+        else if (Precision != InferencePrecision.Float32)
+            throw new ArgumentOutOfRangeException(nameof(options), Precision, "Precision must be InferencePrecision.Float32 or Int8.");
         _scratch = new ThreadLocal<Scratch>(() => new Scratch(model.Architecture));
         int? threads = options?.NumberOfThreads;
         if (threads is <= 0) throw new ArgumentOutOfRangeException(nameof(options), threads, "NumberOfThreads must be null (every core) or > 0.");
@@ -39,20 +43,24 @@ public sealed partial class RecurrentPredictor
         _blockBody = RunBlock;
         int single = options?.SingleSequenceThreads ?? 1;
         if (single is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(options), single, "SingleSequenceThreads must be 1 or 2.");
-        SingleSequenceThreads = single == 2 && SplitSequenceRunner.Supports(model.Architecture) ? 2 : 1;
+        // The split halves compute in fp32; an int8 predictor runs one sequence on the calling thread.
+        SingleSequenceThreads = single == 2 && Precision == InferencePrecision.Float32 && SplitSequenceRunner.Supports(model.Architecture) ? 2 : 1;
         if (SingleSequenceThreads == 2) _split = new SplitSequenceRunner(_network);
     }
 
     private readonly SplitSequenceRunner? _split;
 
     /// <summary>
-    /// Threads a one-sequence call uses: 2 when <see cref="PredictorOptions.SingleSequenceThreads"/> asked for 2 and
-    /// the model's cell can be split, else 1.
+    /// Threads a one-sequence call uses: 2 when <see cref="PredictorOptions.SingleSequenceThreads"/> asked for 2, the
+    /// precision is fp32 and the model's cell can be split, else 1.
     /// </summary>
     public int SingleSequenceThreads { get; }
 
     /// <summary>Threads a many-sequence call may use (the calling thread included).</summary>
     public int NumberOfThreads { get; }
+
+    /// <summary>Arithmetic of the recurrent products (<see cref="PredictorOptions.Precision"/>); fp32 unless asked otherwise.</summary>
+    public InferencePrecision Precision { get; }
 
     /// <summary>One predicting thread's scratch: activations only (no gradients), grown to the largest input seen.</summary>
     private sealed class Scratch(RecurrentArchitecture architecture)

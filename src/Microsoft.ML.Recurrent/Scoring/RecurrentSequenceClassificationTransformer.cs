@@ -25,7 +25,7 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
 
     internal RecurrentSequenceClassificationTransformer(IHostEnvironment env, RecurrentModel model, SequenceEncoder encoder,
         SequenceClassificationTask task, string featureColumnName, string[]? classNames, IReadOnlyList<EpochSummary>? history,
-        int? numberOfThreads = null)
+        int? numberOfThreads = null, InferencePrecision precision = InferencePrecision.Float32)
     {
         ArgumentNullException.ThrowIfNull(env);
         if (task is not (SequenceClassificationTask.Binary or SequenceClassificationTask.Multiclass or SequenceClassificationTask.Regression))
@@ -37,7 +37,7 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
         if (classNames is not null && classNames.Length != model.Architecture.NumberOfClasses)
             throw new ArgumentException($"{classNames.Length} class names for {model.Architecture.NumberOfClasses} classes.", nameof(classNames));
         Host = env.Register(nameof(RecurrentSequenceClassificationTransformer));
-        _scorer = new SequenceScorer(model, encoder, task, featureColumnName, classNames, numberOfThreads);
+        _scorer = new SequenceScorer(model, encoder, task, featureColumnName, classNames, numberOfThreads, precision);
         TrainingHistory = history ?? [];
         _env = env;
     }
@@ -56,7 +56,26 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
     /// <see cref="NumberOfThreads"/>. Use it on a loaded model to choose how many cores its <see cref="Transform"/> uses.
     /// </summary>
     public RecurrentSequenceClassificationTransformer WithNumberOfThreads(int? numberOfThreads)
-        => new(_env, _scorer.Model, _scorer.Encoder, _scorer.Task, _scorer.FeatureColumnName, _scorer.ClassNames, TrainingHistory, numberOfThreads);
+        => new(_env, _scorer.Model, _scorer.Encoder, _scorer.Task, _scorer.FeatureColumnName, _scorer.ClassNames, TrainingHistory, numberOfThreads, Precision);
+
+    /// <summary>
+    /// Arithmetic of the recurrent products when this transformer scores (<see cref="Transform"/> and prediction
+    /// engines made from it): <see cref="InferencePrecision.Float32"/> unless <see cref="WithPrecision"/> chose otherwise.
+    /// </summary>
+    public InferencePrecision Precision => _scorer.Predictor.Precision;
+
+    /// <summary>
+    /// The same fitted model scoring with <paramref name="precision"/>, e.g. <see cref="InferencePrecision.Int8"/>: faster,
+    /// with scores that differ from fp32 within the bound that value documents. Opt-in and a property of the returned
+    /// transformer only: <c>mlContext.Model.Save</c> saves the model, not the precision (a loaded model scores in fp32
+    /// until asked again). Keeps <see cref="NumberOfThreads"/>.
+    /// </summary>
+    public RecurrentSequenceClassificationTransformer WithPrecision(InferencePrecision precision)
+    {
+        if (precision is not (InferencePrecision.Float32 or InferencePrecision.Int8))
+            throw new ArgumentOutOfRangeException(nameof(precision), precision, "Expected InferencePrecision.Float32 or Int8.");
+        return new(_env, _scorer.Model, _scorer.Encoder, _scorer.Task, _scorer.FeatureColumnName, _scorer.ClassNames, TrainingHistory, NumberOfThreads, precision);
+    }
 
     internal IHost Host { get; }
 

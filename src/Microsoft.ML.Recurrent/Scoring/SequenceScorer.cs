@@ -4,10 +4,10 @@ namespace Microsoft.ML.Recurrent;
 internal sealed class SequenceScorer
 {
     public SequenceScorer(RecurrentModel model, SequenceEncoder encoder, SequenceClassificationTask task, string featureColumnName, string[]? classNames,
-        int? numberOfThreads = null)
+        int? numberOfThreads = null, InferencePrecision precision = InferencePrecision.Float32)
     {
         Model = model; Encoder = encoder; Task = task; FeatureColumnName = featureColumnName; ClassNames = classNames;
-        Predictor = model.CreatePredictor(new PredictorOptions { NumberOfThreads = numberOfThreads });
+        Predictor = model.CreatePredictor(new PredictorOptions { NumberOfThreads = numberOfThreads, Precision = precision });
         ClassCount = model.Architecture.NumberOfClasses;
     }
 

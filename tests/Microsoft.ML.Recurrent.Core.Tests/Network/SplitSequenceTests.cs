@@ -123,6 +123,23 @@ public class SplitSequenceTests
     }
 
     [Fact]
+    public void Int8PredictorsRunOneSequenceOnTheCallingThread()
+    {
+        // The split halves compute in fp32: asking for both must not silently change an int8 predictor's results.
+        var model = RandomModel(Dense(RecurrentCellType.Lstm, 64));
+        var int8 = model.CreatePredictor(new PredictorOptions { Precision = InferencePrecision.Int8 });
+        var both = model.CreatePredictor(new PredictorOptions { Precision = InferencePrecision.Int8, SingleSequenceThreads = 2 });
+        Assert.Equal(1, both.SingleSequenceThreads);
+        float[] p1 = new float[5], p2 = new float[5], fp32 = new float[5];
+        var x = Sequence(20, 7, 2);
+        int8.PredictProbabilities(x, p1);
+        both.PredictProbabilities(x, p2);
+        model.CreatePredictor().PredictProbabilities(x, fp32);
+        AssertSameBits(p1, p2, "int8 with SingleSequenceThreads = 2");
+        Assert.NotEqual(fp32, p1);   // the int8 path really ran
+    }
+
+    [Fact]
     public void OtherThreadCountsAreRejected()
     {
         var model = RandomModel(Dense(RecurrentCellType.Lstm, 32));
