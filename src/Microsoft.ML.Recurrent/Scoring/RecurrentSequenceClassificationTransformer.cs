@@ -25,7 +25,7 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
 
     internal RecurrentSequenceClassificationTransformer(IHostEnvironment env, RecurrentModel model, SequenceEncoder encoder,
         SequenceClassificationTask task, string featureColumnName, string[]? classNames, IReadOnlyList<EpochSummary>? history,
-        int? numberOfThreads = null, InferencePrecision precision = InferencePrecision.Float32)
+        PredictorOptions? scoring = null)
     {
         ArgumentNullException.ThrowIfNull(env);
         if (task is not (SequenceClassificationTask.Binary or SequenceClassificationTask.Multiclass or SequenceClassificationTask.Regression))
@@ -33,11 +33,11 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
         var head = task switch { SequenceClassificationTask.Binary => ClassificationKind.Binary, SequenceClassificationTask.Regression => ClassificationKind.Regression, _ => ClassificationKind.Multiclass };
         if (model.Architecture.Classification != head)
             throw new ArgumentException($"A {task} transformer needs a model with a {head} head; this one has {model.Architecture.Classification}.", nameof(model));
-        if (numberOfThreads is <= 0) throw new ArgumentOutOfRangeException(nameof(numberOfThreads), numberOfThreads, "Expected null (every core) or > 0.");
+        if (scoring?.NumberOfThreads is <= 0) throw new ArgumentOutOfRangeException(nameof(scoring), scoring.NumberOfThreads, "NumberOfThreads: expected null (every core) or > 0.");
         if (classNames is not null && classNames.Length != model.Architecture.NumberOfClasses)
             throw new ArgumentException($"{classNames.Length} class names for {model.Architecture.NumberOfClasses} classes.", nameof(classNames));
         Host = env.Register(nameof(RecurrentSequenceClassificationTransformer));
-        _scorer = new SequenceScorer(model, encoder, task, featureColumnName, classNames, numberOfThreads, precision);
+        _scorer = new SequenceScorer(model, encoder, task, featureColumnName, classNames, scoring ?? new PredictorOptions());
         TrainingHistory = history ?? [];
         _env = env;
     }
@@ -56,7 +56,30 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
     /// <see cref="NumberOfThreads"/>. Use it on a loaded model to choose how many cores its <see cref="Transform"/> uses.
     /// </summary>
     public RecurrentSequenceClassificationTransformer WithNumberOfThreads(int? numberOfThreads)
-        => new(_env, _scorer.Model, _scorer.Encoder, _scorer.Task, _scorer.FeatureColumnName, _scorer.ClassNames, TrainingHistory, numberOfThreads, Precision);
+        => With(_scorer.Options with { NumberOfThreads = numberOfThreads });
+
+    /// <summary>The same fitted model scoring with other predictor options (the others kept); nothing of them is saved.</summary>
+    private RecurrentSequenceClassificationTransformer With(PredictorOptions scoring)
+        => new(_env, _scorer.Model, _scorer.Encoder, _scorer.Task, _scorer.FeatureColumnName, _scorer.ClassNames, TrainingHistory, scoring);
+
+    /// <summary>
+    /// Threads one row uses when this transformer scores rows one at a time (prediction engines): 1, or 2 after
+    /// <see cref="WithSingleSequenceThreads"/> for an fp32 LSTM, GRU (reset-after) or Elman RNN model.
+    /// </summary>
+    public int SingleSequenceThreads => _scorer.Predictor.SingleSequenceThreads;
+
+    /// <summary>
+    /// The same fitted model scoring a single row on <paramref name="threads"/> threads (1 or 2): with 2, each recurrent
+    /// layer's hidden units are split between the calling thread and a helper thread that spins briefly between calls,
+    /// which lowers a prediction engine's latency when a second core is free (see
+    /// <see cref="PredictorOptions.SingleSequenceThreads"/>). Scores are bit-identical to one thread. Not saved with the
+    /// model. Keeps <see cref="NumberOfThreads"/> and <see cref="Precision"/>.
+    /// </summary>
+    public RecurrentSequenceClassificationTransformer WithSingleSequenceThreads(int threads)
+    {
+        if (threads is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Expected 1 or 2.");
+        return With(_scorer.Options with { SingleSequenceThreads = threads });
+    }
 
     /// <summary>
     /// Arithmetic of the recurrent products when this transformer scores (<see cref="Transform"/> and prediction
@@ -68,13 +91,13 @@ public sealed class RecurrentSequenceClassificationTransformer : ITransformer
     /// The same fitted model scoring with <paramref name="precision"/>, e.g. <see cref="InferencePrecision.Int8"/>: faster,
     /// with scores that differ from fp32 within the bound that value documents. Opt-in and a property of the returned
     /// transformer only: <c>mlContext.Model.Save</c> saves the model, not the precision (a loaded model scores in fp32
-    /// until asked again). Keeps <see cref="NumberOfThreads"/>.
+    /// until asked again). Keeps <see cref="NumberOfThreads"/> and <see cref="SingleSequenceThreads"/>.
     /// </summary>
     public RecurrentSequenceClassificationTransformer WithPrecision(InferencePrecision precision)
     {
         if (precision is not (InferencePrecision.Float32 or InferencePrecision.Int8))
             throw new ArgumentOutOfRangeException(nameof(precision), precision, "Expected InferencePrecision.Float32 or Int8.");
-        return new(_env, _scorer.Model, _scorer.Encoder, _scorer.Task, _scorer.FeatureColumnName, _scorer.ClassNames, TrainingHistory, NumberOfThreads, precision);
+        return With(_scorer.Options with { Precision = precision });
     }
 
     internal IHost Host { get; }

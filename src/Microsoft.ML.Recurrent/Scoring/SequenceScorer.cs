@@ -4,14 +4,17 @@ namespace Microsoft.ML.Recurrent;
 internal sealed class SequenceScorer
 {
     public SequenceScorer(RecurrentModel model, SequenceEncoder encoder, SequenceClassificationTask task, string featureColumnName, string[]? classNames,
-        int? numberOfThreads = null, InferencePrecision precision = InferencePrecision.Float32)
+        PredictorOptions options)
     {
         Model = model; Encoder = encoder; Task = task; FeatureColumnName = featureColumnName; ClassNames = classNames;
-        Predictor = model.CreatePredictor(new PredictorOptions { NumberOfThreads = numberOfThreads, Precision = precision });
+        Options = options;
+        Predictor = model.CreatePredictor(options);
         ClassCount = model.Architecture.NumberOfClasses;
     }
 
     public RecurrentModel Model { get; }
+    /// <summary>What the predictor was asked for (threads, precision): a transformer's With… methods change one and keep the rest.</summary>
+    public PredictorOptions Options { get; }
     public RecurrentPredictor Predictor { get; }
     public SequenceEncoder Encoder { get; }
     public SequenceClassificationTask Task { get; }

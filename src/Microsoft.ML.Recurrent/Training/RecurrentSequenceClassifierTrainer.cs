@@ -80,7 +80,8 @@ public abstract class RecurrentSequenceClassifierTrainer : IEstimator<RecurrentS
         if (validation is not null && training.EarlyStoppingPatience > 0)
             ch.Info(MessageSensitivity.None, $"Keeping the weights of epoch {result.BestEpoch} (lowest validation loss).");
         var model = result.Model.WithMetadata(ModelMetadata.Describe(columns.Task, columns.Kind, o.FeatureColumnName, encoder, columns.ClassNames));
-        return new RecurrentSequenceClassificationTransformer(_env, model, encoder, columns.Task, o.FeatureColumnName, columns.ClassNames, result.History, o.NumberOfThreads);
+        return new RecurrentSequenceClassificationTransformer(_env, model, encoder, columns.Task, o.FeatureColumnName, columns.ClassNames, result.History,
+            new PredictorOptions { NumberOfThreads = o.NumberOfThreads });
     }
 
     /// <summary>Step 1: finds and checks the label, feature and weight columns; decides the task, the input kind, the steps and the classes.</summary>
