@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.ML.Recurrent.Kernels;
 using Microsoft.ML.Recurrent.Model;
@@ -179,6 +180,9 @@ internal sealed class SplitSequenceRunner : IDisposable
     }
 
     /// <summary>One direction of one layer for half p: x [T, I] in; this half's columns of y [T, D] and of the states out.</summary>
+    // Fully optimized from the first call: the helper thread enters this loop from a loop that never returns, and a
+    // tier-0 or on-stack-replaced step loop on either side holds the other side at every barrier.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Direction(int p, int index, DirectionBuffers buf, ReadOnlySpan<float> x, int I, Span<float> y, int yOffset, int D, int T, bool reverse)
     {
         var half = _halves[p];
@@ -233,6 +237,7 @@ internal sealed class SplitSequenceRunner : IDisposable
     }
 
     /// <summary>Publishes this half's step and waits for the other half's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Barrier(int p)
     {
         long target = ++_steps[p];
@@ -248,6 +253,7 @@ internal sealed class SplitSequenceRunner : IDisposable
         _helper.Start();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void HelperLoop()
     {
         long seen = 0;
