@@ -9,7 +9,7 @@ namespace Microsoft.ML.Recurrent.Benchmarks;
 public static class Program
 {
     /// <summary>
-    /// <c>speed [--threads 1,2] [--seconds 3] [--only train,infer,floor,sgemm]</c> (also infer64, transform, block: not in the default run): JSON lines for eng/speed-vs-pytorch.sh.
+    /// <c>speed [--threads 1,2] [--seconds 3] [--only train,infer,floor,sgemm] [--cells lstm,gru] [--configs seq28,text200]</c> (also infer64, transform, block: not in the default run): JSON lines for eng/speed-vs-pytorch.sh.
     /// Anything else goes to BenchmarkDotNet (e.g. <c>--filter '*'</c>, <c>--list flat</c>).
     /// </summary>
     public static int Main(string[] args)

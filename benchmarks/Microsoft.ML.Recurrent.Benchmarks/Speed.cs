@@ -17,6 +17,7 @@ internal static class Speed
         int[] threads = [1, 2];
         double seconds = 3;
         var only = new HashSet<string> { "train", "infer", "floor", "sgemm" };
+        string[] cells = ["lstm", "gru"], configs = ["seq28", "text200"];   // training workloads (--cells, --configs narrow them for profiling)
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -24,6 +25,8 @@ internal static class Speed
                 case "--threads": threads = args[++i].Split(',').Select(int.Parse).ToArray(); break;
                 case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--only": only = args[++i].Split(',').ToHashSet(); break;
+                case "--cells": cells = args[++i].Split(','); break;
+                case "--configs": configs = args[++i].Split(','); break;
                 default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
             }
         }
@@ -33,6 +36,7 @@ internal static class Speed
             ["avx512"] = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated,
         });
         if (only.Contains("sgemm")) Sgemms(seconds / 3);
+        if (only.Contains("sgemmitem")) ItemSgemms(seconds / 3);
         if (only.Contains("infer"))
             foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru }) InferOne(cell, seconds);
         if (only.Contains("infer64"))
@@ -44,11 +48,16 @@ internal static class Speed
             foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
                 foreach (int rows in new[] { 4, 8, 16, 32, 64 }) InferBlock(cell, rows, seconds);
         if (only.Contains("floor")) Floors.Run(seconds);
+        if (only.Contains("trainloop"))
+            foreach (int t in threads)
+                foreach (var cfg in configs)
+                    foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
+                        if (cells.Contains(Name(cell))) TrainLoop(cell, cfg, t, seconds);
         if (only.Contains("train"))
             foreach (int t in threads)
-                foreach (var cfg in new[] { "seq28", "text200" })
+                foreach (var cfg in configs)
                     foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
-                        Train(cell, cfg, t, seconds);
+                        if (cells.Contains(Name(cell))) Train(cell, cfg, t, seconds);
         return 0;
     }
 
@@ -88,6 +97,31 @@ internal static class Speed
             ["kind"] = "train", ["cell"] = Name(cell), ["config"] = cfg, ["threads"] = threads, ["value"] = rates[^1],
             ["median"] = rates[rates.Length / 2], ["min"] = rates[0], ["unit"] = "seq/s", ["batch"] = B, ["steps"] = text ? Workloads.TextSteps : Workloads.SeqSteps,
             ["epoch_sequences"] = data.Count, ["alloc_bytes_per_step"] = allocated,
+        });
+    }
+
+    /// <summary>
+    /// For profilers: steady-state training steps only. Warms up (JIT tiers) for 3 s, prints a "start" line, then runs
+    /// steps for <paramref name="seconds"/>, so `perf record -D` (or attaching after "start") sees no JIT or setup.
+    /// </summary>
+    private static void TrainLoop(RecurrentCellType cell, string cfg, int threads, double seconds)
+    {
+        bool text = cfg == "text200";
+        var a = text ? Workloads.Text(cell) : Workloads.Sequence(cell);
+        int B = text ? Workloads.TextBatch : Workloads.SeqBatch;
+        var data = text ? Workloads.TextData(32 * B) : Workloads.SequenceData(32 * B);
+        using var step = new CyclingTrainingStep(a, data, B, threads);
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < 3) step.Run();
+        Console.Error.WriteLine($"start {DateTime.UtcNow:HH:mm:ss.fff}");
+        clock.Restart();
+        int steps = 0;
+        while (clock.Elapsed.TotalSeconds < seconds) { step.Run(); steps++; }
+        double elapsed = clock.Elapsed.TotalSeconds;
+        Emit(new()
+        {
+            ["kind"] = "trainloop", ["cell"] = Name(cell), ["config"] = cfg, ["threads"] = threads,
+            ["value"] = steps * B / elapsed, ["unit"] = "seq/s", ["steps_run"] = steps, ["ms_per_step"] = 1000 * elapsed / steps,
         });
     }
 
@@ -177,6 +211,52 @@ internal static class Speed
         }
         times.Sort();
         return times;
+    }
+
+    /// <summary>
+    /// The GEMMs of one 16-row training work item (<c>TrainingStep.RowsPerItem</c>) with the engine's transposes and
+    /// accumulate flags, so a profile's GEMM time can be set against the rate each shape reaches alone.
+    /// </summary>
+    internal static readonly (string Name, int M, int N, int K, bool TA, bool TB, bool Accumulate)[] ItemShapes =
+    [
+        ("item-step-h*WhhT", 16, 512, 128, false, false, true),     // gates[16,4H] += h·W_hhᵀ, every step
+        ("item-step-dG*Whh", 16, 128, 512, false, false, false),    // dh[16,H] = dG·W_hh, every step
+        ("item-xproj-text", 3200, 512, 64, false, true, false),     // gates = x·W_ihᵀ over T·16 rows
+        ("item-dWih-text", 512, 64, 3200, true, false, true),       // dW_ih += dGᵀ·x
+        ("item-dWhh-text", 512, 128, 3200, true, false, true),      // dW_hh += dGᵀ·h
+        ("item-dx-text", 3200, 64, 512, false, false, false),       // dx = dG·W_ih
+        ("item-xproj-seq28", 448, 512, 28, false, true, false),
+        ("item-dWih-seq28", 512, 28, 448, true, false, true),
+        ("item-dWhh-seq28", 512, 128, 448, true, false, true),
+    ];
+
+    private static void ItemSgemms(double seconds)
+    {
+        var rng = new Random(1);
+        foreach (var (name, m, n, k, ta, tb, acc) in ItemShapes)
+        {
+            float[] a = Enumerable.Range(0, m * k).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+            float[] b = Enumerable.Range(0, k * n).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+            float[] c = new float[m * n];
+            int lda = ta ? m : k, ldb = tb ? k : n;
+            double flops = 2.0 * m * n * k;
+            int reps = Math.Max(1, (int)(2e8 / flops));
+            for (int i = 0; i < 3; i++) Sgemm.Multiply(ta, tb, m, n, k, a, lda, b, ldb, c, n, acc);
+            double best = double.MaxValue;
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                if (acc) Array.Clear(c);   // keep accumulated values bounded; outside the timed window
+                long t0 = Stopwatch.GetTimestamp();
+                for (int r = 0; r < reps; r++) Sgemm.Multiply(ta, tb, m, n, k, a, lda, b, ldb, c, n, acc);
+                best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds / reps);
+            }
+            Emit(new()
+            {
+                ["kind"] = "sgemmitem", ["shape"] = name, ["m"] = m, ["n"] = n, ["k"] = k, ["transA"] = ta, ["transB"] = tb, ["accumulate"] = acc,
+                ["threads"] = 1, ["value"] = flops / best / 1e9, ["microseconds"] = best * 1e6, ["unit"] = "GFLOP/s",
+            });
+        }
     }
 
     private static void Sgemms(double seconds)
