@@ -37,6 +37,7 @@ internal static class Speed
         });
         if (only.Contains("sgemm")) Sgemms(seconds / 3);
         if (only.Contains("sgemmitem")) ItemSgemms(seconds / 3);
+        if (only.Contains("kernels")) Kernels(seconds / 3);
         if (only.Contains("infer"))
             foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru }) InferOne(cell, seconds);
         if (only.Contains("infer64"))
@@ -261,6 +262,19 @@ internal static class Speed
                 ["kind"] = "sgemmitem", ["shape"] = name, ["m"] = m, ["n"] = n, ["k"] = k, ["transA"] = ta, ["transB"] = tb, ["accumulate"] = acc,
                 ["threads"] = 1, ["value"] = flops / best / 1e9, ["microseconds"] = best * 1e6, ["unit"] = "GFLOP/s",
             });
+        }
+    }
+
+    /// <summary>The fused gate kernels over one step of a 32-row shard (<see cref="CellKernelBenchmarks"/>), ns per row, best window.</summary>
+    private static void Kernels(double seconds)
+    {
+        var k = new CellKernelBenchmarks();
+        k.Setup();
+        foreach (var (name, body) in new (string, Action)[] { ("lstm-forward", k.LstmForward), ("lstm-backward", k.LstmBackward), ("gru-forward", k.GruForward), ("gru-backward", k.GruBackward) })
+        {
+            for (int i = 0; i < 1000; i++) body();
+            var times = Latencies(body, seconds, minimumSamples: 100);
+            Emit(new() { ["kind"] = "kernel", ["name"] = name, ["value"] = times[0] * 1000 / CellKernelBenchmarks.Rows, ["median"] = times[times.Count / 2] * 1000 / CellKernelBenchmarks.Rows, ["unit"] = "ns/row" });
         }
     }
 
