@@ -120,7 +120,11 @@ internal static class RecurrentLayer
         Span<float> dh = buf.Dh.AsSpan(0, B * H);
         if (dhFinal.IsEmpty) dh.Clear();
         else for (int b = 0; b < B; b++) dhFinal.Slice(b * D + yOffset, H).CopyTo(dh.Slice(b * H, H));
-        if (a.Cell == RecurrentCellType.Lstm) buf.Dc.AsSpan(0, B * H).Clear();
+        if (a.Cell == RecurrentCellType.Lstm)
+        {
+            buf.Dc.AsSpan(0, B * H).Clear();
+            buf.Bias.AsSpan(0, gh).Clear();   // the LSTM kernel sums its bias gradient here (LstmCell)
+        }
         bool jordan = a.Recurrence == RnnRecurrence.Jordan;
         if (jordan) buf.DyRec.AsSpan(0, B * a.RecurrentSize).Clear();   // nothing reads the last step's y
 
@@ -171,10 +175,20 @@ internal static class RecurrentLayer
         {
             Sgemm.Multiply(true, false, gh, H, rows, dGatesH, gh, hPrevAll, H, g.Whh, H, accumulate: true);
         }
-        for (int r = 0; r < rows; r++)
+        if (a.Cell == RecurrentCellType.Lstm)
         {
-            TensorPrimitives.Add(g.Bih, dGates.Slice(r * gh, gh), g.Bih);
-            TensorPrimitives.Add(g.Bhh, dGatesH.Slice(r * gh, gh), g.Bhh);
+            // Both biases see the same pre-activation gradient, summed over every step by the LSTM kernel.
+            ReadOnlySpan<float> dBias = buf.Bias.AsSpan(0, gh);
+            TensorPrimitives.Add(g.Bih, dBias, g.Bih);
+            TensorPrimitives.Add(g.Bhh, dBias, g.Bhh);
+        }
+        else
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                TensorPrimitives.Add(g.Bih, dGates.Slice(r * gh, gh), g.Bih);
+                TensorPrimitives.Add(g.Bhh, dGatesH.Slice(r * gh, gh), g.Bhh);
+            }
         }
         // dx[T*B, I] (+)= dG · W_ih.
         if (!dx.IsEmpty)
