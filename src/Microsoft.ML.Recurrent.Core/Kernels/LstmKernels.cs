@@ -56,17 +56,16 @@ internal static class LstmKernels
     /// Backward of one step for one row. In: gates [4H] (activations), cPrev [H], c [H], tanhC [H], peephole,
     /// dh [H] (total dL/dh_t), dc [H] (dL/dc_t arriving from step t+1). Out: dGates [4H] (dL/d pre-activation),
     /// dcPrev [H] (dL/dc_{t-1}); dPeephole [3H] is accumulated (+=) when peepholes are on. dGates may be gates itself
-    /// (training does that): each lane reads its four activations before it writes their gradients. dBias [4H], when
-    /// given, accumulates (+=) dGates: the bias gradient without another pass over every step's gradients.
+    /// (training does that): each lane reads its four activations before it writes their gradients.
     /// </summary>
     public ref struct Backward : ILaneKernel
     {
-        public ReadOnlySpan<float> Gates, CPrev, C, TanhC, Peephole, Dh, Dc; public Span<float> DGates, DcPrev, DPeephole, DBias; public int Hidden;
+        public ReadOnlySpan<float> Gates, CPrev, C, TanhC, Peephole, Dh, Dc; public Span<float> DGates, DcPrev, DPeephole; public int Hidden;
 
         public readonly int CheckedCount => KernelGuard.Count(Hidden, Gates.Length >= 4 * Hidden && CPrev.Length >= Hidden
             && C.Length >= Hidden && TanhC.Length >= Hidden && Dh.Length >= Hidden && Dc.Length >= Hidden
             && DGates.Length >= 4 * Hidden && DcPrev.Length >= Hidden && (Peephole.IsEmpty || (Peephole.Length >= 3 * Hidden
-            && DPeephole.Length >= 3 * Hidden)) && (DBias.IsEmpty || DBias.Length >= 4 * Hidden));
+            && DPeephole.Length >= 3 * Hidden)));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly void Run<V>(nuint j) where V : struct, IFloatVector<V>
         {
@@ -101,13 +100,6 @@ internal static class LstmKernels
             dag.Store(DGates, 2 * H + j);
             dao.Store(DGates, 3 * H + j);
             dcp.Store(DcPrev, j);
-            if (!DBias.IsEmpty)
-            {
-                (V.Load(DBias, j) + dai).Store(DBias, j);
-                (V.Load(DBias, H + j) + daf).Store(DBias, H + j);
-                (V.Load(DBias, 2 * H + j) + dag).Store(DBias, 2 * H + j);
-                (V.Load(DBias, 3 * H + j) + dao).Store(DBias, 3 * H + j);
-            }
         }
     }
 }

@@ -12,9 +12,6 @@ internal ref struct LstmCell(in DirectionWeights w, in DirectionGradients g, Dir
     private readonly DirectionWeights _w = w;
     private readonly DirectionGradients _g = g;
     private float[] _dc = buf.Dc, _dcPrev = buf.DcPrev;   // dL/dc_t arriving from step t+1, and the one going to t−1
-    // Σ dGates over the steps run so far (backward; [4H], zeroed by RecurrentLayer.Backward): the bias gradient, summed
-    // by the kernel while the gradients are in registers. The forward's bias scratch, free during backward.
-    private readonly Span<float> _dBias = buf.Bias.AsSpan(0, 4 * hidden);
 
     // Straight to full optimization: with dynamic PGO (on by default) the tiered build of this step ran ~4× slower in
     // batched inference (96 vs 25 µs per seq28 sequence; bisected to merge d94e5c1, see docs/performance.md).
@@ -51,7 +48,7 @@ internal ref struct LstmCell(in DirectionWeights w, in DirectionGradients g, Dir
             {
                 Gates = gates.Slice(b * gh, gh), CPrev = buf.Cs.AsSpan((prev * B + b) * H, H), C = buf.Cs.AsSpan((cur * B + b) * H, H),
                 TanhC = buf.TanhC.AsSpan((t * B + b) * H, H), Peephole = _w.Peep, Dh = dh.Slice(b * H, H), Dc = _dc.AsSpan(b * H, H),
-                DGates = dGates.Slice(b * gh, gh), DcPrev = _dcPrev.AsSpan(b * H, H), DPeephole = _g.Peep, DBias = _dBias, Hidden = H,
+                DGates = dGates.Slice(b * gh, gh), DcPrev = _dcPrev.AsSpan(b * H, H), DPeephole = _g.Peep, Hidden = H,
             });
         _dc.AsSpan(n * H, (B - n) * H).CopyTo(_dcPrev.AsSpan(n * H));
         // dh_{t-1}[n, H] = dG[n, 4H] · W_hh[4H, H]

@@ -120,11 +120,7 @@ internal static class RecurrentLayer
         Span<float> dh = buf.Dh.AsSpan(0, B * H);
         if (dhFinal.IsEmpty) dh.Clear();
         else for (int b = 0; b < B; b++) dhFinal.Slice(b * D + yOffset, H).CopyTo(dh.Slice(b * H, H));
-        if (a.Cell == RecurrentCellType.Lstm)
-        {
-            buf.Dc.AsSpan(0, B * H).Clear();
-            buf.Bias.AsSpan(0, gh).Clear();   // the LSTM kernel sums its bias gradient here (LstmCell)
-        }
+        if (a.Cell == RecurrentCellType.Lstm) buf.Dc.AsSpan(0, B * H).Clear();
         bool jordan = a.Recurrence == RnnRecurrence.Jordan;
         if (jordan) buf.DyRec.AsSpan(0, B * a.RecurrentSize).Clear();   // nothing reads the last step's y
 
@@ -175,20 +171,24 @@ internal static class RecurrentLayer
         {
             Sgemm.Multiply(true, false, gh, H, rows, dGatesH, gh, hPrevAll, H, g.Whh, H, accumulate: true);
         }
-        if (a.Cell == RecurrentCellType.Lstm)
-        {
-            // Both biases see the same pre-activation gradient, summed over every step by the LSTM kernel.
-            ReadOnlySpan<float> dBias = buf.Bias.AsSpan(0, gh);
-            TensorPrimitives.Add(g.Bih, dBias, g.Bih);
-            TensorPrimitives.Add(g.Bhh, dBias, g.Bhh);
-        }
-        else
+        if (gruAfter)
         {
             for (int r = 0; r < rows; r++)
             {
                 TensorPrimitives.Add(g.Bih, dGates.Slice(r * gh, gh), g.Bih);
                 TensorPrimitives.Add(g.Bhh, dGatesH.Slice(r * gh, gh), g.Bhh);
             }
+        }
+        else
+        {
+            // Both biases see the same rows: one pass sums them (row order, from zero, in the forward's bias scratch,
+            // free now), then each bias adds the sum. Into a zeroed gradient (training's) the bits are those of adding
+            // row by row to each bias.
+            Span<float> dBias = buf.Bias.AsSpan(0, gh);
+            dBias.Clear();
+            for (int r = 0; r < rows; r++) TensorPrimitives.Add(dBias, dGates.Slice(r * gh, gh), dBias);
+            TensorPrimitives.Add(g.Bih, dBias, g.Bih);
+            TensorPrimitives.Add(g.Bhh, dBias, g.Bhh);
         }
         // dx[T*B, I] (+)= dG · W_ih.
         if (!dx.IsEmpty)
