@@ -61,18 +61,14 @@ internal static class RecurrentLayer
     {
         int B = s.Batch, T = s.Steps, H = a.HiddenSize, gh = a.GateCount * H, rows = T * B;
         Span<float> gates = buf.Gates.AsSpan(0, rows * gh);
-        // Input projection of every step at once: gates[T*B, GH] = x[T*B, I] · W_ih^T.
-        Sgemm.Multiply(false, true, rows, gh, inputSize, x, inputSize, w.Wih, inputSize, gates, gh, accumulate: false);
         // Biases: both are added here, except GRU reset-after's b_hn, which must sit inside r∘(W_hn h + b_hn).
         Span<float> bias = buf.Bias.AsSpan(0, gh);
         TensorPrimitives.Add(w.Bih, w.Bhh, bias);
         if (a.Cell == RecurrentCellType.Gru && a.GruReset == GruResetMode.AfterRecurrentProduct)
             w.Bih.Slice(2 * H, H).CopyTo(bias.Slice(2 * H, H));
-        for (int r = 0; r < rows; r++)
-        {
-            Span<float> row = gates.Slice(r * gh, gh);
-            TensorPrimitives.Add(row, bias, row);
-        }
+        // Input projection of every step at once: gates[T*B, GH] = x[T*B, I] · W_ih^T, then + bias on every row (added
+        // tile by tile inside the GEMM, while each tile is in cache).
+        Sgemm.Multiply(false, true, rows, gh, inputSize, x, inputSize, w.Wih, inputSize, gates, gh, accumulate: false, rowBias: bias);
         // Initial state h0 = c0 = 0 in the slot this direction reads first.
         int first = reverse ? T : 0;
         buf.Hs.AsSpan(first * B * H, B * H).Clear();
