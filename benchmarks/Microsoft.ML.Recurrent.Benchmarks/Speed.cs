@@ -49,6 +49,11 @@ internal static class Speed
             foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
                 foreach (int rows in new[] { 4, 8, 16, 32, 64 }) InferBlock(cell, rows, seconds);
         if (only.Contains("floor")) Floors.Run(seconds);
+        if (only.Contains("trainbits"))
+            foreach (int t in threads)
+                foreach (var cfg in configs)
+                    foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
+                        if (cells.Contains(Name(cell))) TrainBits(cell, cfg, t);
         if (only.Contains("trainloop"))
             foreach (int t in threads)
                 foreach (var cfg in configs)
@@ -104,6 +109,20 @@ internal static class Speed
             ["median"] = rates[rates.Length / 2], ["min"] = rates[0], ["unit"] = "seq/s", ["batch"] = B, ["steps"] = text ? Workloads.TextSteps : Workloads.SeqSteps,
             ["epoch_sequences"] = data.Count, ["alloc_bytes_per_step"] = allocated,
         });
+    }
+
+    /// <summary>A hash of the parameters' bits after 12 training steps: compare builds (or thread counts) for bit-identical training.</summary>
+    private static void TrainBits(RecurrentCellType cell, string cfg, int threads)
+    {
+        bool text = cfg == "text200";
+        var a = text ? Workloads.Text(cell) : Workloads.Sequence(cell);
+        int B = text ? Workloads.TextBatch : Workloads.SeqBatch;
+        using var step = new CyclingTrainingStep(a, text ? Workloads.TextData(8 * B) : Workloads.SequenceData(8 * B), B, threads);
+        double loss = 0;
+        for (int i = 0; i < 12; i++) loss = step.Run();
+        ulong hash = 14695981039346656037UL;
+        foreach (float p in step.Parameters) hash = (hash ^ (uint)BitConverter.SingleToInt32Bits(p)) * 1099511628211UL;
+        Emit(new() { ["kind"] = "trainbits", ["cell"] = Name(cell), ["config"] = cfg, ["threads"] = threads, ["loss"] = loss.ToString("R", CultureInfo.InvariantCulture), ["hash"] = hash.ToString("x16") });
     }
 
     /// <summary>
