@@ -6,8 +6,8 @@ namespace Microsoft.ML.Recurrent.Kernels;
 
 /// <summary>
 /// A SIMD vector of floats that the fused kernels are written against once and instantiated for AVX-512
-/// (<see cref="V512"/>), 256-bit (<see cref="V256"/>) registers and one float (<see cref="V1"/>, the tail and the
-/// reference). .NET 10 keeps its own ISimdVector internal; the JIT specializes these generic bodies per struct, so the
+/// (<see cref="V512"/>, and <see cref="V512x2"/>: two at once), 256-bit (<see cref="V256"/>) registers and one float
+/// (<see cref="V1"/>, the tail and the reference). .NET 10 keeps its own ISimdVector internal; the JIT specializes these generic bodies per struct, so the
 /// code is what a hand-written Vector512/Vector256 loop gives. Every operation is lane-wise and rounds each lane
 /// exactly as the one-float version does, so a unit's value never depends on the width that computed it.
 /// </summary>
