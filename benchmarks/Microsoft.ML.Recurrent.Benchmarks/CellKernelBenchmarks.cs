@@ -8,6 +8,7 @@ namespace Microsoft.ML.Recurrent.Benchmarks;
 public class CellKernelBenchmarks
 {
     private const int B = 32, H = Workloads.Hidden;
+    internal const int Rows = B;
     private float[] _gates4 = [], _gates4Src = [], _c = [], _cPrev = [], _tanhC = [], _h = [], _dh = [], _dc = [], _dGates4 = [], _dcPrev = [];
     private float[] _gates3 = [], _gates3Src = [], _hn = [], _hPrev = [], _dGx = [], _dGh = [], _dhPrev = [];
 

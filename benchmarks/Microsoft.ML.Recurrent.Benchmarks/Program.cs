@@ -9,7 +9,9 @@ namespace Microsoft.ML.Recurrent.Benchmarks;
 public static class Program
 {
     /// <summary>
-    /// <c>speed [--threads 1,2] [--seconds 3] [--only train,infer,floor,sgemm]</c> (also infer64, transform, block, lowp: not in the default run) [--precision fp32,int8] [--cells lstm,gru] (infer and infer64 print an "_int8" line for InferencePrecision.Int8): JSON lines for eng/speed-vs-pytorch.sh.
+    /// <c>speed [--threads 1,2] [--seconds 3] [--only train,infer,floor,sgemm] [--precision fp32,int8] [--cells lstm,gru] [--configs seq28,text200]</c>
+    /// (also infer64, transform, block, lowp, peak, trainloop, sgemmitem, kernels, trainbits: not in the default run; infer and
+    /// infer64 print an "_int8" line for InferencePrecision.Int8): JSON lines for eng/speed-vs-pytorch.sh and eng/speed-vs-peers.sh.
     /// Anything else goes to BenchmarkDotNet (e.g. <c>--filter '*'</c>, <c>--list flat</c>).
     /// </summary>
     public static int Main(string[] args)

@@ -19,6 +19,7 @@ internal static class Speed
         var only = new HashSet<string> { "train", "infer", "floor", "sgemm" };
         InferencePrecision[] precisions = [InferencePrecision.Float32, InferencePrecision.Int8];
         RecurrentCellType[] cells = [RecurrentCellType.Lstm, RecurrentCellType.Gru];
+        string[] configs = ["seq28", "text200"];   // training workloads (--cells, --configs narrow them for profiling)
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -27,6 +28,7 @@ internal static class Speed
                 case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--only": only = args[++i].Split(',').ToHashSet(); break;
                 case "--cells": cells = args[++i].Split(',').Select(c => Enum.Parse<RecurrentCellType>(c, ignoreCase: true)).ToArray(); break;
+                case "--configs": configs = args[++i].Split(','); break;
                 case "--precision": precisions = args[++i].Split(',').Select(p => p == "int8" ? InferencePrecision.Int8 : p == "fp32" ? InferencePrecision.Float32 : throw new ArgumentException($"--precision {p}: expected fp32 or int8")).ToArray(); break;
                 default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
             }
@@ -37,6 +39,8 @@ internal static class Speed
             ["avx512"] = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated,
         });
         if (only.Contains("sgemm")) Sgemms(seconds / 3);
+        if (only.Contains("sgemmitem")) ItemSgemms(seconds / 3);
+        if (only.Contains("kernels")) Kernels(seconds / 3);
         if (only.Contains("infer"))
             foreach (var precision in precisions)
                 foreach (var cell in cells)
@@ -55,11 +59,18 @@ internal static class Speed
         if (only.Contains("floor")) Floors.Run(seconds);
         if (only.Contains("peak")) Peaks.Run(seconds);
         if (only.Contains("floor") || only.Contains("lowp")) ReducedPrecisionGemv.Run(seconds, Emit);
+        if (only.Contains("trainbits"))
+            foreach (int t in threads)
+                foreach (var cfg in configs)
+                    foreach (var cell in cells) TrainBits(cell, cfg, t);
+        if (only.Contains("trainloop"))
+            foreach (int t in threads)
+                foreach (var cfg in configs)
+                    foreach (var cell in cells) TrainLoop(cell, cfg, t, seconds);
         if (only.Contains("train"))
             foreach (int t in threads)
-                foreach (var cfg in new[] { "seq28", "text200" })
-                    foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
-                        Train(cell, cfg, t, seconds);
+                foreach (var cfg in configs)
+                    foreach (var cell in cells) Train(cell, cfg, t, seconds);
         return 0;
     }
 
@@ -78,8 +89,13 @@ internal static class Speed
         int B = text ? Workloads.TextBatch : Workloads.SeqBatch;
         var options = new TrainingOptions { BatchSize = B, NumberOfThreads = threads, Epochs = 1, LearningRate = 1e-3f, GradientClipNorm = 5f };
 
-        // Calibrate: one short epoch (includes JIT), then size the epoch to ~seconds/3.
-        var probe = RecurrentTrainer.Train(a, options, text ? Workloads.TextData(4 * B) : Workloads.SequenceData(4 * B));
+        // Warm up (JIT and tiered compilation) on short epochs for ~1 s, then time one to size the epoch to ~seconds/3.
+        // (Timing the first epoch alone counted the JIT: the epochs came out ~0.1 s long and were measured while the
+        // kernels were still being tiered up.)
+        var probeData = text ? Workloads.TextData(4 * B) : Workloads.SequenceData(4 * B);
+        var warm = Stopwatch.StartNew();
+        do RecurrentTrainer.Train(a, options, probeData); while (warm.Elapsed.TotalSeconds < Math.Min(1, seconds));
+        var probe = RecurrentTrainer.Train(a, options, probeData);
         double perBatch = probe.History[0].Seconds / 4;
         int batches = Math.Clamp((int)Math.Ceiling(seconds / 3 / perBatch), 4, 4000);
         var data = text ? Workloads.TextData(batches * B) : Workloads.SequenceData(batches * B);
@@ -99,6 +115,50 @@ internal static class Speed
             ["kind"] = "train", ["cell"] = Name(cell), ["config"] = cfg, ["threads"] = threads, ["value"] = rates[^1],
             ["median"] = rates[rates.Length / 2], ["min"] = rates[0], ["unit"] = "seq/s", ["batch"] = B, ["steps"] = text ? Workloads.TextSteps : Workloads.SeqSteps,
             ["epoch_sequences"] = data.Count, ["alloc_bytes_per_step"] = allocated,
+        });
+    }
+
+    /// <summary>A hash of the parameters' bits after 12 training steps: compare builds (or thread counts) for bit-identical training.</summary>
+    private static void TrainBits(RecurrentCellType cell, string cfg, int threads)
+    {
+        bool text = cfg == "text200";
+        var a = text ? Workloads.Text(cell) : Workloads.Sequence(cell);
+        int B = text ? Workloads.TextBatch : Workloads.SeqBatch;
+        using var step = new CyclingTrainingStep(a, text ? Workloads.TextData(8 * B) : Workloads.SequenceData(8 * B), B, threads);
+        double loss = 0;
+        for (int i = 0; i < 12; i++) loss = step.Run();
+        ulong hash = 14695981039346656037UL;
+        foreach (float p in step.Parameters) hash = (hash ^ (uint)BitConverter.SingleToInt32Bits(p)) * 1099511628211UL;
+        Emit(new() { ["kind"] = "trainbits", ["cell"] = Name(cell), ["config"] = cfg, ["threads"] = threads, ["loss"] = loss.ToString("R", CultureInfo.InvariantCulture), ["hash"] = hash.ToString("x16") });
+    }
+
+    /// <summary>
+    /// For profilers: steady-state training steps only. Warms up (JIT tiers) for 3 s, prints a "start" line, then runs
+    /// steps for <paramref name="seconds"/>, so `perf record -D` (or attaching after "start") sees no JIT or setup.
+    /// </summary>
+    private static void TrainLoop(RecurrentCellType cell, string cfg, int threads, double seconds)
+    {
+        bool text = cfg == "text200";
+        var a = text ? Workloads.Text(cell) : Workloads.Sequence(cell);
+        int B = text ? Workloads.TextBatch : Workloads.SeqBatch;
+        var data = text ? Workloads.TextData(32 * B) : Workloads.SequenceData(32 * B);
+        using var step = new CyclingTrainingStep(a, data, B, threads);
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < 3) step.Run();
+        Console.Error.WriteLine($"start {DateTime.UtcNow:HH:mm:ss.fff}");
+        var process = Process.GetCurrentProcess();
+        TimeSpan cpu0 = process.TotalProcessorTime;
+        clock.Restart();
+        int steps = 0;
+        while (clock.Elapsed.TotalSeconds < seconds) { step.Run(); steps++; }
+        double elapsed = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        double cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;   // on a shared machine, less sensitive to waiting for a core
+        Emit(new()
+        {
+            ["kind"] = "trainloop", ["cell"] = Name(cell), ["config"] = cfg, ["threads"] = threads,
+            ["value"] = steps * B / elapsed, ["unit"] = "seq/s", ["steps_run"] = steps, ["ms_per_step"] = 1000 * elapsed / steps,
+            ["cpu_ms_per_step"] = 1000 * cpu / steps,
         });
     }
 
@@ -193,6 +253,65 @@ internal static class Speed
         }
         times.Sort();
         return times;
+    }
+
+    /// <summary>
+    /// The GEMMs of one 16-row training work item (<c>TrainingStep.RowsPerItem</c>) with the engine's transposes and
+    /// accumulate flags, so a profile's GEMM time can be set against the rate each shape reaches alone.
+    /// </summary>
+    internal static readonly (string Name, int M, int N, int K, bool TA, bool TB, bool Accumulate)[] ItemShapes =
+    [
+        ("item-step-h*WhhT", 16, 512, 128, false, false, true),     // gates[16,4H] += h·W_hhᵀ, every step
+        ("item-step-dG*Whh", 16, 128, 512, false, false, false),    // dh[16,H] = dG·W_hh, every step
+        ("item-xproj-text", 3200, 512, 64, false, true, false),     // gates = x·W_ihᵀ over T·16 rows
+        ("item-dWih-text", 512, 64, 3200, true, false, true),       // dW_ih += dGᵀ·x
+        ("item-dWhh-text", 512, 128, 3200, true, false, true),      // dW_hh += dGᵀ·h
+        ("item-dx-text", 3200, 64, 512, false, false, false),       // dx = dG·W_ih
+        ("item-xproj-seq28", 448, 512, 28, false, true, false),
+        ("item-dWih-seq28", 512, 28, 448, true, false, true),
+        ("item-dWhh-seq28", 512, 128, 448, true, false, true),
+    ];
+
+    private static void ItemSgemms(double seconds)
+    {
+        var rng = new Random(1);
+        foreach (var (name, m, n, k, ta, tb, acc) in ItemShapes)
+        {
+            float[] a = Enumerable.Range(0, m * k).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+            float[] b = Enumerable.Range(0, k * n).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+            float[] c = new float[m * n];
+            int lda = ta ? m : k, ldb = tb ? k : n;
+            double flops = 2.0 * m * n * k;
+            int reps = Math.Max(1, (int)(2e8 / flops));
+            for (int i = 0; i < 3; i++) Sgemm.Multiply(ta, tb, m, n, k, a, lda, b, ldb, c, n, acc);
+            double best = double.MaxValue;
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                if (acc) Array.Clear(c);   // keep accumulated values bounded; outside the timed window
+                long t0 = Stopwatch.GetTimestamp();
+                for (int r = 0; r < reps; r++) Sgemm.Multiply(ta, tb, m, n, k, a, lda, b, ldb, c, n, acc);
+                best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds / reps);
+            }
+            Emit(new()
+            {
+                ["kind"] = "sgemmitem", ["shape"] = name, ["m"] = m, ["n"] = n, ["k"] = k, ["transA"] = ta, ["transB"] = tb, ["accumulate"] = acc,
+                ["threads"] = 1, ["value"] = flops / best / 1e9, ["microseconds"] = best * 1e6, ["unit"] = "GFLOP/s",
+            });
+        }
+    }
+
+    /// <summary>The fused gate kernels over one step of a 32-row shard (<see cref="CellKernelBenchmarks"/>), ns per row, best window.</summary>
+    private static void Kernels(double seconds)
+    {
+        var k = new CellKernelBenchmarks();
+        k.Setup();
+        foreach (var (name, body) in new (string, Action)[] { ("lstm-forward", k.LstmForward), ("lstm-backward", k.LstmBackward), ("gru-forward", k.GruForward), ("gru-backward", k.GruBackward) })
+        {
+            for (int i = 0; i < 1000; i++) body();
+            var times = Latencies(body, seconds, minimumSamples: 100);
+            Emit(new() { ["kind"] = "kernel", ["name"] = name, ["value"] = times[0] * 1000 / CellKernelBenchmarks.Rows, ["median"] = times[times.Count / 2] * 1000 / CellKernelBenchmarks.Rows, ["unit"] = "ns/row" });
+        }
     }
 
     private static void Sgemms(double seconds)

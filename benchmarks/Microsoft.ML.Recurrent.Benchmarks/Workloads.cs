@@ -86,5 +86,8 @@ internal sealed class CyclingTrainingStep : IDisposable
         return _step.Run(_indices, 1e-3f, _steps++);
     }
 
+    /// <summary>The network's current parameters.</summary>
+    public ReadOnlySpan<float> Parameters => _step.Network.Parameters;
+
     public void Dispose() => _step.Dispose();
 }

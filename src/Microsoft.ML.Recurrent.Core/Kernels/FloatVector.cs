@@ -6,8 +6,8 @@ namespace Microsoft.ML.Recurrent.Kernels;
 
 /// <summary>
 /// A SIMD vector of floats that the fused kernels are written against once and instantiated for AVX-512
-/// (<see cref="V512"/>), 256-bit (<see cref="V256"/>) registers and one float (<see cref="V1"/>, the tail and the
-/// reference). .NET 10 keeps its own ISimdVector internal; the JIT specializes these generic bodies per struct, so the
+/// (<see cref="V512"/>, and <see cref="V512x2"/>: two at once), 256-bit (<see cref="V256"/>) registers and one float
+/// (<see cref="V1"/>, the tail and the reference). .NET 10 keeps its own ISimdVector internal; the JIT specializes these generic bodies per struct, so the
 /// code is what a hand-written Vector512/Vector256 loop gives. Every operation is lane-wise and rounds each lane
 /// exactly as the one-float version does, so a unit's value never depends on the width that computed it.
 /// </summary>
@@ -21,6 +21,8 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     void Store(ref float destination, nuint index);
     /// <summary>Lanes [index, index + Count) of a span whose length the kernel's entry point has checked (no bounds check here).</summary>
     static abstract TSelf Load(ReadOnlySpan<float> source, nuint index);
+    /// <summary>As above, for a writable span (no Span→ReadOnlySpan conversion, which the JIT may leave as a call in a large kernel).</summary>
+    static abstract TSelf Load(Span<float> source, nuint index);
     /// <summary>Stores to lanes [index, index + Count) of a checked span.</summary>
     void Store(Span<float> destination, nuint index);
     static abstract TSelf operator +(TSelf a, TSelf b);
@@ -55,6 +57,7 @@ internal readonly struct V256(Vector256<float> v) : IFloatVector<V256>
     public static V256 Zero => new(Vector256<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Create(float value) => new(Vector256.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Load(ReadOnlySpan<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Load(Span<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(Span<float> destination, nuint index) => Store(ref MemoryMarshal.GetReference(destination), index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Load(ref float source, nuint index) => new(Vector256.LoadUnsafe(ref source, index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float destination, nuint index) => _v.StoreUnsafe(ref destination, index);
@@ -87,6 +90,7 @@ internal readonly struct V512(Vector512<float> v) : IFloatVector<V512>
     public static V512 Zero => new(Vector512<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Create(float value) => new(Vector512.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Load(ReadOnlySpan<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Load(Span<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(Span<float> destination, nuint index) => Store(ref MemoryMarshal.GetReference(destination), index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Load(ref float source, nuint index) => new(Vector512.LoadUnsafe(ref source, index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float destination, nuint index) => _v.StoreUnsafe(ref destination, index);
@@ -111,6 +115,52 @@ internal readonly struct V512(Vector512<float> v) : IFloatVector<V512>
 }
 
 /// <summary>
+/// Two 512-bit vectors side by side (32 lanes): every operation is the <see cref="V512"/> operation on each half, so
+/// lane values are bit-identical to 16-lane blocks. Long dependency chains (exp, a division, then tanh of the result)
+/// leave the FP units idle when one 16-lane block is in flight; issuing two independent blocks instruction by
+/// instruction lets them fill each other's latency (the out-of-order window alone does not reach the next block).
+/// </summary>
+internal readonly struct V512x2(Vector512<float> lo, Vector512<float> hi) : IFloatVector<V512x2>
+{
+    private readonly Vector512<float> _lo = lo, _hi = hi;
+    public static int Count => 2 * Vector512<float>.Count;
+    public static V512x2 One => new(Vector512<float>.One, Vector512<float>.One);
+    public static V512x2 Zero => new(Vector512<float>.Zero, Vector512<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 Create(float value) => new(Vector512.Create(value), Vector512.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 Load(ReadOnlySpan<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 Load(Span<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(Span<float> destination, nuint index) => Store(ref MemoryMarshal.GetReference(destination), index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512x2 Load(ref float source, nuint index) => new(Vector512.LoadUnsafe(ref source, index), Vector512.LoadUnsafe(ref source, index + 16));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store(ref float destination, nuint index) { _lo.StoreUnsafe(ref destination, index); _hi.StoreUnsafe(ref destination, index + 16); }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 operator +(V512x2 a, V512x2 b) => new(a._lo + b._lo, a._hi + b._hi);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 operator -(V512x2 a, V512x2 b) => new(a._lo - b._lo, a._hi - b._hi);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 operator *(V512x2 a, V512x2 b) => new(a._lo * b._lo, a._hi * b._hi);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 operator /(V512x2 a, V512x2 b) => new(a._lo / b._lo, a._hi / b._hi);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 operator -(V512x2 a) => new(-a._lo, -a._hi);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512x2 Fma(V512x2 a, V512x2 b, V512x2 c) => new(Vector512.FusedMultiplyAdd(a._lo, b._lo, c._lo), Vector512.FusedMultiplyAdd(a._hi, b._hi, c._hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 Abs(V512x2 a) => new(Vector512.Abs(a._lo), Vector512.Abs(a._hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 Min(V512x2 a, V512x2 b) => new(Vector512.MinNative(a._lo, b._lo), Vector512.MinNative(a._hi, b._hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 Max(V512x2 a, V512x2 b) => new(Vector512.MaxNative(a._lo, b._lo), Vector512.MaxNative(a._hi, b._hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 Round(V512x2 a) => new(Vector512.Round(a._lo), Vector512.Round(a._hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 Sqrt(V512x2 a) => new(Vector512.Sqrt(a._lo), Vector512.Sqrt(a._hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512x2 CopySign(V512x2 value, V512x2 sign) => new(Vector512.CopySign(value._lo, sign._lo), Vector512.CopySign(value._hi, sign._hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512x2 SelectLess(V512x2 a, V512x2 b, V512x2 ifTrue, V512x2 ifFalse)
+        => new(Vector512.ConditionalSelect(Vector512.LessThan(a._lo, b._lo), ifTrue._lo, ifFalse._lo),
+            Vector512.ConditionalSelect(Vector512.LessThan(a._hi, b._hi), ifTrue._hi, ifFalse._hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512x2 SelectNumber(V512x2 a, V512x2 ifTrue)
+        => new(Vector512.ConditionalSelect(Vector512.Equals(a._lo, a._lo), ifTrue._lo, a._lo), Vector512.ConditionalSelect(Vector512.Equals(a._hi, a._hi), ifTrue._hi, a._hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512x2 HalfPowerOfTwo(V512x2 n)
+        => new(((Vector512.ConvertToInt32Native(n._lo) + Vector512.Create(126)) << 23).AsSingle(), ((Vector512.ConvertToInt32Native(n._hi) + Vector512.Create(126)) << 23).AsSingle());
+}
+
+/// <summary>
 /// One float: the tail lanes of every kernel and its reference. Each operation is the scalar instruction of the
 /// same IEEE operation the wide lanes use (fused multiply-add, native min/max, round-to-even, truncating
 /// float→int), so one-lane results equal wide-lane results bit for bit.
@@ -124,6 +174,7 @@ internal readonly struct V1(float v) : IFloatVector<V1>
     public static V1 Zero => new(0f);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Create(float value) => new(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Load(ReadOnlySpan<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Load(Span<float> source, nuint index) => Load(ref MemoryMarshal.GetReference(source), index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(Span<float> destination, nuint index) => Store(ref MemoryMarshal.GetReference(destination), index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Load(ref float source, nuint index) => new(Unsafe.Add(ref source, index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float destination, nuint index) => Unsafe.Add(ref destination, index) = _v;
@@ -181,10 +232,21 @@ internal static class Lanes
         if (width == LaneWidth.Widest)
         {
             if (Vector512.IsHardwareAccelerated)
-                for (; j + (nuint)V512.Count <= n; j += (nuint)V512.Count) kernel.Run<V512>(j);
-            if (Vector256.IsHardwareAccelerated)
-                for (; j + (nuint)V256.Count <= n; j += (nuint)V256.Count) kernel.Run<V256>(j);
+            {
+                j = Blocks<K, V512x2>(kernel, j, n);
+                j = Blocks<K, V512>(kernel, j, n);
+            }
+            if (Vector256.IsHardwareAccelerated) j = Blocks<K, V256>(kernel, j, n);
         }
         for (; j < n; j++) kernel.Run<V1>(j);
+    }
+
+    // One method per width, never inlined, for the same reason: the two-vector body alone fills the inlining budget, and
+    // sharing a method with it left the 16-lane body calling V512's operators out of line.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nuint Blocks<K, V>(in K kernel, nuint j, nuint n) where K : ILaneKernel, allows ref struct where V : struct, IFloatVector<V>
+    {
+        for (; j + (nuint)V.Count <= n; j += (nuint)V.Count) kernel.Run<V>(j);
+        return j;
     }
 }

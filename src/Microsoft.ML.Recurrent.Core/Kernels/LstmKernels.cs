@@ -55,7 +55,8 @@ internal static class LstmKernels
     /// <summary>
     /// Backward of one step for one row. In: gates [4H] (activations), cPrev [H], c [H], tanhC [H], peephole,
     /// dh [H] (total dL/dh_t), dc [H] (dL/dc_t arriving from step t+1). Out: dGates [4H] (dL/d pre-activation),
-    /// dcPrev [H] (dL/dc_{t-1}); dPeephole [3H] is accumulated (+=) when peepholes are on.
+    /// dcPrev [H] (dL/dc_{t-1}); dPeephole [3H] is accumulated (+=) when peepholes are on. dGates may be gates itself
+    /// (training does that): each lane reads its four activations before it writes their gradients.
     /// </summary>
     public ref struct Backward : ILaneKernel
     {

@@ -50,32 +50,68 @@ internal static unsafe partial class Sgemm
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
+        => Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, default);
+
+    /// <summary>
+    /// As <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool)"/>,
+    /// then C[i, j] += <paramref name="rowBias"/>[j] on every row (empty: nothing added). The bias is added to each tile
+    /// of C right after its last depth block, while the tile is in L1, instead of in a pass over all of C afterwards;
+    /// each element gets the same two roundings (product sum, then + bias) as that pass would give.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size, leading dimension or span length is invalid, or the bias is shorter than n.</exception>
+    public static void Multiply(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate, ReadOnlySpan<float> rowBias)
     {
         Validate(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+        if (!rowBias.IsEmpty && rowBias.Length < n)
+            throw new ArgumentException($"Row bias of length {rowBias.Length} is shorter than n = {n}.", nameof(rowBias));
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
             // op(A)·op(B) is all zeros: C stays (accumulate) or becomes 0.
             if (!accumulate)
                 for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            if (!rowBias.IsEmpty)
+                for (int i = 0; i < m; i++) AddRow(c.Slice(i * ldc, n), rowBias);
             return;
         }
 
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
+        fixed (float* pbias = rowBias)
         {
             if (m == 1 && !transB && Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
                 GemvRow512(n, k, pa, transA ? lda : 1, pb, ldb, pc, accumulate);
             else if (m == 1 && !transB && Vector256.IsHardwareAccelerated && Fma.IsSupported)
                 GemvRow256(n, k, pa, transA ? lda : 1, pb, ldb, pc, accumulate);
             else
-                Gemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+            {
+                Gemm(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, pbias);
+                return;
+            }
+            if (pbias != null) AddRow(c[..n], rowBias);
+        }
+    }
+
+    private static void AddRow(Span<float> row, ReadOnlySpan<float> bias) => System.Numerics.Tensors.TensorPrimitives.Add(row, bias[..row.Length], row);
+
+    /// <summary>C[mr, nr] += bias[0..nr) on each row of a tile just written (in L1).</summary>
+    private static void AddBiasToTile(float* c, nint ldc, int mr, int nr, float* bias)
+    {
+        for (int r = 0; r < mr; r++)
+        {
+            float* cr = c + r * ldc;
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; j + 16 <= nr; j += 16) (Vector512.Load(cr + j) + Vector512.Load(bias + j)).Store(cr + j);
+            for (; j < nr; j++) cr[j] += bias[j];
         }
     }
 
     /// <summary>
-    /// Scalar reference with the same contract as <see cref="Multiply"/>: plain triple loop, each dot product
+    /// Scalar reference with the same contract as <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool)"/>: plain triple loop, each dot product
     /// accumulated in double (in order p = 0..k-1), added to C in double and rounded to float once. Used by tests.
     /// </summary>
     /// <exception cref="ArgumentException">A size, leading dimension or span length is invalid.</exception>
@@ -125,7 +161,7 @@ internal static unsafe partial class Sgemm
 
     /// <summary>Blocked driver; picks the micro-kernel family from the ISA once per call.</summary>
     private static void Gemm(bool transA, bool transB, int m, int n, int k,
-        float* A, nint lda, float* B, nint ldb, float* C, nint ldc, bool accumulate)
+        float* A, nint lda, float* B, nint ldb, float* C, nint ldc, bool accumulate, float* bias = null)
     {
         // unit = vector width of the kernel family, maxW = widest micro-panel.
         int unit, maxW;
@@ -218,6 +254,7 @@ internal static unsafe partial class Sgemm
                                 Kernel(w, rowA, kc, aPanel, aStride, bPanel, bStride, tile, w, false);
                                 StoreTile(tile, w, cTile, ldc, mr, nr, load);
                             }
+                            if (bias != null && pc + kc == k) AddBiasToTile(cTile, ldc, mr, nr, bias + jc + jr);
                         }
                     }
                 }

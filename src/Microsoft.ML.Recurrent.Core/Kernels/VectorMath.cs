@@ -72,6 +72,45 @@ internal static class VectorMath
     public static float Tanh(float x) => Tanh(new V1(x)).Value;
 
     /// <summary>
+    /// sum = Σ items[s][start..start+sum.Length) for s in [0, count), added in item order, then zeroes those ranges of
+    /// the items and returns Σ sum² exactly as <see cref="SumOfSquares"/>(sum) would (same blocks, same order). One pass
+    /// instead of copy, add, square and clear passes over the (possibly embedding-sized) gradient.
+    /// </summary>
+    public static double SumAndClear(float[][] items, int count, int start, Span<float> sum)
+    {
+        int n = sum.Length;
+        ref float d = ref MemoryMarshal.GetReference(sum);
+        Vector256<double> a0 = Vector256<double>.Zero, a1 = Vector256<double>.Zero;
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+        {
+            ref float first = ref items[0][start + i];
+            Vector256<float> v = Vector256.LoadUnsafe(ref first);
+            Vector256<float>.Zero.StoreUnsafe(ref first);
+            for (int s = 1; s < count; s++)
+            {
+                ref float item = ref items[s][start + i];
+                v += Vector256.LoadUnsafe(ref item);
+                Vector256<float>.Zero.StoreUnsafe(ref item);
+            }
+            v.StoreUnsafe(ref d, (nuint)i);
+            var (lo, hi) = Vector256.Widen(v);
+            a0 = Vector256.FusedMultiplyAdd(lo, lo, a0);
+            a1 = Vector256.FusedMultiplyAdd(hi, hi, a1);
+        }
+        double squares = Vector256.Sum(a0 + a1);
+        for (; i < n; i++)
+        {
+            float v = items[0][start + i];
+            items[0][start + i] = 0;
+            for (int s = 1; s < count; s++) { v += items[s][start + i]; items[s][start + i] = 0; }
+            sum[i] = v;
+            squares += (double)v * v;
+        }
+        return squares;
+    }
+
+    /// <summary>
     /// Σ x² in double, in one fixed order (eight lanes, then the tail): unlike TensorPrimitives' reductions, which may
     /// start at an aligned address, the result does not depend on where the span sits in memory.
     /// </summary>

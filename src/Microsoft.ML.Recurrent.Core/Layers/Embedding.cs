@@ -12,15 +12,18 @@ internal static class Embedding
     public static void Forward(ReadOnlySpan<float> table, int vocabulary, int width, Span<float> x, in SequenceShard s)
     {
         int B = s.Batch, T = s.Steps;
-        x.Slice(0, T * B * width).Clear();
+        // Every row of x is written once: a token's embedding, or zeros (padding id, or past the sequence's end).
         for (int b = 0; b < B; b++)
         {
             int len = s.Lengths[b], start = s.Offsets[b];
             for (int t = 0; t < len; t++)
             {
                 int id = Clamp(s.Tokens[start + t], vocabulary);
-                if (id != RecurrentArchitecture.PaddingId) table.Slice(id * width, width).CopyTo(x.Slice((t * B + b) * width, width));
+                Span<float> row = x.Slice((t * B + b) * width, width);
+                if (id != RecurrentArchitecture.PaddingId) table.Slice(id * width, width).CopyTo(row);
+                else row.Clear();
             }
+            for (int t = len; t < T; t++) x.Slice((t * B + b) * width, width).Clear();
         }
     }
 

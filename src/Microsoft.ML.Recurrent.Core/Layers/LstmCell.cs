@@ -36,6 +36,8 @@ internal ref struct LstmCell(in DirectionWeights w, in DirectionGradients g, Dir
         cPrev[(n * H)..].CopyTo(cCur[(n * H)..]);   // rows that did not run keep c too
     }
 
+    // Its own method (one call a step), so a profile tells this step's dG·W_hh from the all-steps GEMMs after the loop.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void Backward(int t, int n, int prev, int cur, Span<float> dh, Span<float> dhPrev)
     {
         int B = batch, H = hidden, gh = 4 * H;

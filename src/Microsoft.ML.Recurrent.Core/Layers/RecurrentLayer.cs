@@ -66,20 +66,16 @@ internal static class RecurrentLayer
     {
         int B = s.Batch, T = s.Steps, H = a.HiddenSize, gh = a.GateCount * H, rows = T * B;
         Span<float> gates = buf.Gates.AsSpan(0, rows * gh);
-        // Input projection of every step at once: gates[T*B, GH] = x[T*B, I] · W_ih^T. (An int8 predictor keeps W_ihᵀ,
-        // which SGEMM reads in place for fewer than 256 rows instead of transposing W_ih into a panel every call.)
-        if (w.WihT.IsEmpty) Sgemm.Multiply(false, true, rows, gh, inputSize, x, inputSize, w.Wih, inputSize, gates, gh, accumulate: false);
-        else Sgemm.Multiply(false, false, rows, gh, inputSize, x, inputSize, w.WihT, gh, gates, gh, accumulate: false);
         // Biases: both are added here, except GRU reset-after's b_hn, which must sit inside r∘(W_hn h + b_hn).
         Span<float> bias = buf.Bias.AsSpan(0, gh);
         TensorPrimitives.Add(w.Bih, w.Bhh, bias);
         if (a.Cell == RecurrentCellType.Gru && a.GruReset == GruResetMode.AfterRecurrentProduct)
             w.Bih.Slice(2 * H, H).CopyTo(bias.Slice(2 * H, H));
-        for (int r = 0; r < rows; r++)
-        {
-            Span<float> row = gates.Slice(r * gh, gh);
-            TensorPrimitives.Add(row, bias, row);
-        }
+        // Input projection of every step at once: gates[T*B, GH] = x[T*B, I] · W_ih^T, then + bias on every row (added
+        // tile by tile inside the GEMM, while each tile is in cache). An int8 predictor keeps W_ihᵀ, which SGEMM reads in
+        // place for fewer than 256 rows instead of transposing W_ih into a panel every call.
+        if (w.WihT.IsEmpty) Sgemm.Multiply(false, true, rows, gh, inputSize, x, inputSize, w.Wih, inputSize, gates, gh, accumulate: false, rowBias: bias);
+        else Sgemm.Multiply(false, false, rows, gh, inputSize, x, inputSize, w.WihT, gh, gates, gh, accumulate: false, rowBias: bias);
         // Initial state h0 = c0 = 0 in the slot this direction reads first.
         int first = reverse ? T : 0;
         buf.Hs.AsSpan(first * B * H, B * H).Clear();
@@ -178,10 +174,24 @@ internal static class RecurrentLayer
         {
             Sgemm.Multiply(true, false, gh, H, rows, dGatesH, gh, hPrevAll, H, g.Whh, H, accumulate: true);
         }
-        for (int r = 0; r < rows; r++)
+        if (gruAfter)
         {
-            TensorPrimitives.Add(g.Bih, dGates.Slice(r * gh, gh), g.Bih);
-            TensorPrimitives.Add(g.Bhh, dGatesH.Slice(r * gh, gh), g.Bhh);
+            for (int r = 0; r < rows; r++)
+            {
+                TensorPrimitives.Add(g.Bih, dGates.Slice(r * gh, gh), g.Bih);
+                TensorPrimitives.Add(g.Bhh, dGatesH.Slice(r * gh, gh), g.Bhh);
+            }
+        }
+        else
+        {
+            // Both biases see the same rows: one pass sums them (row order, from zero, in the forward's bias scratch,
+            // free now), then each bias adds the sum. Into a zeroed gradient (training's) the bits are those of adding
+            // row by row to each bias.
+            Span<float> dBias = buf.Bias.AsSpan(0, gh);
+            dBias.Clear();
+            for (int r = 0; r < rows; r++) TensorPrimitives.Add(dBias, dGates.Slice(r * gh, gh), dBias);
+            TensorPrimitives.Add(g.Bih, dBias, g.Bih);
+            TensorPrimitives.Add(g.Bhh, dBias, g.Bhh);
         }
         // dx[T*B, I] (+)= dG · W_ih.
         if (!dx.IsEmpty)

@@ -189,8 +189,7 @@ internal sealed class SplitSequenceRunner : IDisposable
         int H = _a.HiddenSize, U = half.Units, s = half.Start, gu = _gates * U;
         Span<float> gates = half.Gates.AsSpan(0, T * gu);
         // gates[T, G·U] = x · W_ihᵀ (this half's rows) + bias, as RecurrentLayer.Forward does for all columns.
-        Sgemm.Multiply(false, true, T, gu, I, x, I, half.Wih[index], I, gates, gu, accumulate: false);
-        for (int t = 0; t < T; t++) TensorPrimitives.Add(gates.Slice(t * gu, gu), half.Bias[index], gates.Slice(t * gu, gu));
+        Sgemm.Multiply(false, true, T, gu, I, x, I, half.Wih[index], I, gates, gu, accumulate: false, rowBias: half.Bias[index]);
         float[] panels = half.Panels[index];
         for (int step = 0; step < T; step++)
         {

@@ -32,16 +32,17 @@ internal sealed class Optimizer
     public void BeginStep() => _step++;
 
     /// <summary>
-    /// Updates parameters [start, start+length). Every element's update depends only on its own p, g and moments, so
-    /// threads may update disjoint ranges of one step at once.
+    /// Updates parameters [start, start+length) with the gradient <paramref name="gradientScale"/>·g (the clipping
+    /// factor; 1 = as is). Every element's update depends only on its own p, g and moments, so threads may update
+    /// disjoint ranges of one step at once.
     /// </summary>
-    public void UpdateRange(Span<float> p, ReadOnlySpan<float> g, float lr, int start, int length)
+    public void UpdateRange(Span<float> p, ReadOnlySpan<float> g, float lr, int start, int length, float gradientScale = 1f)
     {
         Span<float> pr = p.Slice(start, length), m = _m.AsSpan(start, length);
         ReadOnlySpan<float> gr = g.Slice(start, length);
         switch (_o.Optimizer)
         {
-            case OptimizerKind.Sgd: Sgd(pr, gr, m, lr, _o.Momentum, _o.WeightDecay); break;
+            case OptimizerKind.Sgd: Sgd(pr, gr, gradientScale, m, lr, _o.Momentum, _o.WeightDecay); break;
             default:
                 float b1 = _o.Beta1, b2 = _o.Beta2;
                 float c1 = 1f / (1f - MathF.Pow(b1, _step)), c2 = 1f / (1f - MathF.Pow(b2, _step));
@@ -50,17 +51,17 @@ internal sealed class Optimizer
                 Lanes.Run(new OptimizerKernels.Adam
                 {
                     Parameters = pr, Gradient = gr, Moment1 = m, Moment2 = _v.AsSpan(start, length),
-                    Lr = lr * c1, B1 = b1, B2 = b2, C2 = c2, Eps = _o.Epsilon, L2 = decoupled ? 0f : _o.WeightDecay,
+                    Lr = lr * c1, B1 = b1, B2 = b2, C2 = c2, Eps = _o.Epsilon, L2 = decoupled ? 0f : _o.WeightDecay, Scale = gradientScale,
                 });
                 break;
         }
     }
 
-    private static void Sgd(Span<float> p, ReadOnlySpan<float> g, Span<float> buf, float lr, float momentum, float l2)
+    private static void Sgd(Span<float> p, ReadOnlySpan<float> g, float scale, Span<float> buf, float lr, float momentum, float l2)
     {
         for (int k = 0; k < p.Length; k++)
         {
-            float gk = g[k] + l2 * p[k];
+            float gk = g[k] * scale + l2 * p[k];
             buf[k] = momentum * buf[k] + gk;
             p[k] -= lr * buf[k];
         }

@@ -185,6 +185,32 @@ public class SgemmTests
         for (int i = 0; i < problems.Length; i++) Assert.Equal(serial[i], parallel[i]);
     }
 
+    /// <summary>
+    /// The row-bias overload adds the bias inside the GEMM, tile by tile: it must equal the plain product followed by a
+    /// separate row-by-row add, bit for bit (one depth block and several, ragged tiles, the one-row GEMV, accumulate),
+    /// and leave C's padding alone.
+    /// </summary>
+    [Theory]
+    [InlineData(false, true, 40, 512, 64, false)]    // input projection shape, ragged-free
+    [InlineData(false, true, 37, 100, 28, false)]    // ragged rows and columns
+    [InlineData(false, false, 19, 70, 700, true)]    // two depth blocks, accumulate
+    [InlineData(true, false, 9, 33, 1030, false)]    // Aᵀ, three depth blocks
+    [InlineData(false, false, 1, 300, 64, false)]    // one row: the GEMV path
+    [InlineData(false, false, 5, 17, 0, true)]       // k = 0
+    public void RowBiasEqualsAddingTheBiasAfterwards(bool transA, bool transB, int m, int n, int k, bool accumulate)
+    {
+        var p = Make(transA, transB, m, n, k, accumulate, pad: 3, seed: m * 31 + n);
+        var bias = Enumerable.Range(0, n).Select(j => (float)Math.Sin(j) * 3f).ToArray();
+        float[] want = RunFast(p);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) want[i * p.Ldc + j] += bias[j];
+        var got = (float[])p.C0.Clone();
+        Sgemm.Multiply(p.TransA, p.TransB, p.M, p.N, p.K, p.A, p.Lda, p.B, p.Ldb, got, p.Ldc, p.Accumulate, bias);
+        for (int i = 0; i < got.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(want[i]) == BitConverter.SingleToInt32Bits(got[i]), $"C[{i / p.Ldc},{i % p.Ldc}]: {got[i]:R}, expected {want[i]:R}");
+        AssertParam("rowBias", () => Sgemm.Multiply(p.TransA, p.TransB, p.M, p.N, p.K, p.A, p.Lda, p.B, p.Ldb, got, p.Ldc, p.Accumulate, bias.AsSpan(0, n - 1)));
+    }
+
     [Fact]
     public void InvalidArgumentsThrow()
     {
