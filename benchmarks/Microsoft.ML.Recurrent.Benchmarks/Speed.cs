@@ -146,12 +146,14 @@ internal static class Speed
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < 3) step.Run();
         Console.Error.WriteLine($"start {DateTime.UtcNow:HH:mm:ss.fff}");
+        long[] phases0 = step.PhaseTicks.ToArray();
         var process = Process.GetCurrentProcess();
         TimeSpan cpu0 = process.TotalProcessorTime;
         clock.Restart();
         int steps = 0;
         while (clock.Elapsed.TotalSeconds < seconds) { step.Run(); steps++; }
         double elapsed = clock.Elapsed.TotalSeconds;
+        double PhaseMs(int k) => (step.PhaseTicks[k] - phases0[k]) * 1000.0 / Stopwatch.Frequency / steps;
         process.Refresh();
         double cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;   // on a shared machine, less sensitive to waiting for a core
         Emit(new()
@@ -159,6 +161,8 @@ internal static class Speed
             ["kind"] = "trainloop", ["cell"] = Name(cell), ["config"] = cfg, ["threads"] = threads,
             ["value"] = steps * B / elapsed, ["unit"] = "seq/s", ["steps_run"] = steps, ["ms_per_step"] = 1000 * elapsed / steps,
             ["cpu_ms_per_step"] = 1000 * cpu / steps,
+            // Wall time per step by phase: which parts scale with threads (items) and which do not (the memory-bound tail).
+            ["items_ms"] = PhaseMs(0), ["sum_ms"] = PhaseMs(1), ["update_ms"] = PhaseMs(2), ["refresh_ms"] = PhaseMs(3),
         });
     }
 

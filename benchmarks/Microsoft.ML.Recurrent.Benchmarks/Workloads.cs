@@ -86,6 +86,9 @@ internal sealed class CyclingTrainingStep : IDisposable
         return _step.Run(_indices, 1e-3f, _steps++);
     }
 
+    /// <summary>Ticks per phase of the steps run so far (<see cref="Training.TrainingStep.PhaseTicks"/>).</summary>
+    public long[] PhaseTicks => _step.PhaseTicks;
+
     /// <summary>The network's current parameters.</summary>
     public ReadOnlySpan<float> Parameters => _step.Network.Parameters;
 
