@@ -31,7 +31,8 @@ internal static class Floors
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(kv));
     }
 
-    private static float[] Random(int n, int seed)
+    /// <summary>n uniform(−0.1, 0.1) weights, the same for a seed (shared by the floor probes).</summary>
+    internal static float[] Random(int n, int seed)
     {
         var rng = new Random(seed);
         var a = new float[n];
@@ -40,7 +41,7 @@ internal static class Floors
     }
 
     /// <summary>Median µs per call of <paramref name="body"/> after a warm-up.</summary>
-    private static double Median(Action body, double seconds)
+    internal static double Median(Action body, double seconds)
     {
         for (int i = 0; i < 2000; i++) body();
         var times = Speed.Latencies(body, seconds, minimumSamples: 200);

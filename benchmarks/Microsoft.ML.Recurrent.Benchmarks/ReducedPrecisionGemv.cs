@@ -25,12 +25,12 @@ internal static unsafe class ReducedPrecisionGemv
         foreach (var cell in new[] { RecurrentCellType.Lstm, RecurrentCellType.Gru })
         {
             int gh = (cell == RecurrentCellType.Lstm ? 4 : 3) * H;
-            float[] whh = Random(gh * H, 3);   // [GH, H], PyTorch layout
+            float[] whh = Floors.Random(gh * H, 3);   // [GH, H], PyTorch layout
             string name = cell.ToString().ToLowerInvariant();
 
             var int8 = new QuantizedRecurrentWeights(whh, gh, H, [(0, gh)]);
             float[] h = new float[H], gates = new float[gh];
-            double us8 = Median(() =>
+            double us8 = Floors.Median(() =>
             {
                 h.AsSpan().Fill(0.5f);
                 for (int t = 0; t < Steps; t++)
@@ -43,7 +43,7 @@ internal static unsafe class ReducedPrecisionGemv
 
             if (!Avx512F.IsSupported) continue;
             uint* bf16 = Bf16Panels(whh, gh);
-            double us16 = Median(() =>
+            double us16 = Floors.Median(() =>
             {
                 h.AsSpan().Fill(0.5f);
                 fixed (float* hp = h, gp = gates)
@@ -60,21 +60,6 @@ internal static unsafe class ReducedPrecisionGemv
             }, seconds / 2);
             emit(new() { ["kind"] = "floor", ["what"] = "gemv1_bf16", ["cell"] = name, ["value"] = us16, ["unit"] = "us", ["weights_bytes"] = gh * H * 2 });
         }
-    }
-
-    private static float[] Random(int n, int seed)
-    {
-        var rng = new Random(seed);
-        var a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() - 0.5) * 0.2f;
-        return a;
-    }
-
-    private static double Median(Action body, double seconds)
-    {
-        for (int i = 0; i < 2000; i++) body();
-        var times = Speed.Latencies(body, seconds, minimumSamples: 200);
-        return times[times.Count / 2];
     }
 
     /// <summary>
