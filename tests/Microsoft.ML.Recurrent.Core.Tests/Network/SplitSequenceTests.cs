@@ -176,6 +176,52 @@ public class SplitSequenceTests
         for (int c = 0; c < 4; c++) AssertSameBits(expected, results[c], $"caller {c}");
     }
 
+    /// <summary>Threads of this process whose OS name starts like the helper's (Linux: /proc/self/task/*/comm, 15 characters).</summary>
+    private static int HelperThreads() => Directory.EnumerateDirectories("/proc/self/task")
+        .Count(t => File.Exists(Path.Combine(t, "comm")) && File.ReadAllText(Path.Combine(t, "comm")).StartsWith("Recurrent seque", StringComparison.Ordinal));
+
+    [Fact]
+    public void ADroppedPredictorStopsItsHelperThread()
+    {
+        if (!OperatingSystem.IsLinux()) return;   // thread names are read from /proc
+        // Earlier tests' predictors may still be waiting for their finalizers: let their helpers stop first.
+        int before = Settle();
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static void UseAndDrop()
+        {
+            var predictor = RandomModel(Dense(RecurrentCellType.Lstm, 64)).CreatePredictor(new PredictorOptions { SingleSequenceThreads = 2 });
+            predictor.PredictProbabilities(Sequence(10, 7, 1), new float[5]);
+        }
+        UseAndDrop();
+        Assert.Equal(before + 1, HelperThreads());   // the first call started it
+        // The helper holds no reference to the predictor: once collected, its finalizer stops the helper.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (HelperThreads() > before && DateTime.UtcNow < deadline)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Thread.Sleep(20);
+        }
+        Assert.Equal(before, HelperThreads());
+    }
+
+    /// <summary>Collects and finalizes until the helper count stops falling (at most 10 s); returns it.</summary>
+    private static int Settle()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        int count = HelperThreads(), quiet = 0;
+        while (quiet < 5 && DateTime.UtcNow < deadline)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Thread.Sleep(20);
+            int now = HelperThreads();
+            quiet = now < count ? 0 : quiet + 1;
+            count = now;
+        }
+        return count;
+    }
+
     [Fact]
     public void SteadyStateSplitCallsAllocateNothing()
     {
