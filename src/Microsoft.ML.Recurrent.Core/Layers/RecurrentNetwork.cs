@@ -104,7 +104,7 @@ internal sealed partial class RecurrentNetwork
             LoadFeatures(ws.X[0], a.FeaturesPerStep, s);
 
         if (split is not null && !training && B == 1 && s.Lengths[0] >= 1)
-            split.RunLayers(this, ws, T);
+            split.RunLayers(ws, T);
         else
             ForwardLayers(ws, s, training, dropoutSeed);
 

@@ -36,16 +36,15 @@ internal sealed class SplitSequenceRunner : IDisposable
     private readonly PaddedLong[] _done = new PaddedLong[2];
     private PaddedLong _go, _parked;
     private readonly ManualResetEventSlim _wake = new(false);
-    private readonly long[] _steps = new long[2];
+    private readonly long[] _barriers = new long[2];   // barriers each half has passed (its own counter's value)
     private volatile bool _stopping, _failed;
     private Exception? _helperError;
     private Thread? _helper;
     private int _busy;
 
     // The job in progress (set by the caller before it bumps _go; cleared after).
-    private RecurrentNetwork? _network;
     private Workspace? _workspace;
-    private int _steps0;
+    private int _jobSteps;
 
     [StructLayout(LayoutKind.Explicit, Size = 128)]
     private struct PaddedLong { [FieldOffset(64)] public long Value; }
@@ -128,7 +127,7 @@ internal sealed class SplitSequenceRunner : IDisposable
     /// helper. The layer-0 input is in <c>ws.X[0]</c>; afterwards the layers' outputs and states are in the workspace
     /// exactly as <see cref="RecurrentLayer.Forward"/> leaves them for pooling. Call between <see cref="TryEnter"/> and <see cref="Exit"/>.
     /// </summary>
-    public void RunLayers(RecurrentNetwork network, Workspace ws, int steps)
+    public void RunLayers(Workspace ws, int steps)
     {
         var a = _a;
         int H = a.HiddenSize;
@@ -146,13 +145,13 @@ internal sealed class SplitSequenceRunner : IDisposable
             Buffers.Grow(ref half.Hn, half.Units);
             Buffers.Grow(ref half.TanhC, half.Units);
         }
-        _network = network; _workspace = ws; _steps0 = steps;
+        _workspace = ws; _jobSteps = steps;
         EnsureHelper();
         Interlocked.Increment(ref _go.Value);
         if (Volatile.Read(ref _parked.Value) != 0) _wake.Set();
         try
         {
-            Layers(0, network, ws, steps);
+            Layers(0, ws, steps);
         }
         catch
         {
@@ -161,12 +160,12 @@ internal sealed class SplitSequenceRunner : IDisposable
         }
         finally
         {
-            _network = null; _workspace = null;
+            _workspace = null;
         }
     }
 
     /// <summary>Half <paramref name="p"/> of every layer and direction, in the order RecurrentNetwork.Forward runs them.</summary>
-    private void Layers(int p, RecurrentNetwork network, Workspace ws, int T)
+    private void Layers(int p, Workspace ws, int T)
     {
         var a = _a;
         int D = a.OutputSize, H = a.HiddenSize;
@@ -239,7 +238,7 @@ internal sealed class SplitSequenceRunner : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Barrier(int p)
     {
-        long target = ++_steps[p];
+        long target = ++_barriers[p];
         Volatile.Write(ref _done[p].Value, target);
         while (Volatile.Read(ref _done[1 - p].Value) < target)
             if (_failed) throw new InvalidOperationException("The other half of a split sequence failed.", _helperError);
@@ -275,7 +274,7 @@ internal sealed class SplitSequenceRunner : IDisposable
             seen++;
             try
             {
-                Layers(1, _network!, _workspace!, _steps0);
+                Layers(1, _workspace!, _jobSteps);
             }
             catch (Exception e) when (e is not InvalidOperationException || !_failed)
             {
@@ -290,7 +289,10 @@ internal sealed class SplitSequenceRunner : IDisposable
         }
     }
 
-    /// <summary>Stops the helper (it exits at its next check); safe from a finalizer.</summary>
+    /// <summary>
+    /// Stops the helper (it exits at its next check); safe from a finalizer. The wake event is left to the GC: the
+    /// helper may still be returning from a wait on it.
+    /// </summary>
     public void Dispose()
     {
         _stopping = true;
