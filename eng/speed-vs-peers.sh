@@ -20,6 +20,7 @@
 #   JSON lines (all rounds) in FILE.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/machine-meta.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/torch-deps.sh"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 peers="$root/benchmarks/Peers"
@@ -39,15 +40,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 python=/usr/bin/python3
-if ! dpkg -s python3-torch >/dev/null 2>&1 || ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
-    echo "Installing python3-torch and libopenblas0-pthread..." >&2
-    sudo_cmd=""
-    [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
-    if ! $sudo_cmd apt-get install -y --no-install-recommends python3-torch libopenblas0-pthread >&2; then
-        $sudo_cmd apt-get update >&2
-        $sudo_cmd apt-get install -y --no-install-recommends python3-torch libopenblas0-pthread >&2
-    fi
-fi
+ensure_torch_deps
 
 build() {
     echo "Building ${1#$root/} (Release)..." >&2

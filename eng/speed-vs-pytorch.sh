@@ -17,6 +17,7 @@
 #   <!-- speed-table:end --> (and to README.md if it has those markers), unless --no-write.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/machine-meta.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/torch-deps.sh"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds=3
@@ -33,15 +34,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 python=/usr/bin/python3
-if ! dpkg -s python3-torch >/dev/null 2>&1 || ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
-    echo "Installing python3-torch and libopenblas0-pthread..." >&2
-    sudo_cmd=""
-    [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
-    if ! $sudo_cmd apt-get install -y --no-install-recommends python3-torch libopenblas0-pthread >&2; then
-        $sudo_cmd apt-get update >&2
-        $sudo_cmd apt-get install -y --no-install-recommends python3-torch libopenblas0-pthread >&2
-    fi
-fi
+ensure_torch_deps
 
 echo "Building the engine (Release)..." >&2
 dotnet build "$root/benchmarks/Microsoft.ML.Recurrent.Benchmarks/Microsoft.ML.Recurrent.Benchmarks.csproj" -c Release -v q -nologo >&2
