@@ -72,7 +72,7 @@ tee -a "$results" < "$work/export.jsonl" >&2
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 for ((r = 1; r <= rounds; r++)); do
     echo "Round $r/$rounds: ours..." >&2
-    dotnet "$ours_dll" speed --threads 1,2 --seconds "$seconds" --only train,infer,transform,sgemm,peak,floor | tee -a "$results" >&2
+    dotnet "$ours_dll" speed --threads 1,2 --seconds "$seconds" --only train,infer,transform,sgemm,peak,floor,kernels | tee -a "$results" >&2
     dotnet "$ours64_dll" speed --threads 1,2 --seconds "$seconds" | tee -a "$results" >&2
     for t in 1 2; do
         echo "Round $r/$rounds: TorchSharp, $t thread(s)..." >&2

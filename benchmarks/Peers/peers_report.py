@@ -64,6 +64,33 @@ def infer_flops(cell, cfg="seq28"):
     return 2 * t * (i + h) * GATES[cell] * h
 
 
+def int8_bound(rows, p, vnni2):
+    """A missed 64-sequence target against the int8 ceiling: the fp32 gate kernels' own time comes first."""
+    for cell in ("lstm", "gru"):
+        v = {(e, t): best(rows, True, engine=e, kind="infer64", cell=cell, config="seq28", threads=t)
+             for e, _ in ENGINES for t in (1, 2)}
+        peers = [x for (e, t), x in v.items() if e != "ours" and x]
+        ours = [x for (e, t), x in v.items() if e == "ours" and x]
+        kernel = best(rows, True, engine="ours", kind="kernel", name=f"{cell}-forward")
+        int8 = [x for x in (best(rows, True, engine="ours", kind="infer64_int8", cell=cell, config="seq28", threads=t) for t in (1, 2)) if x]
+        if not peers or not ours or min(ours) <= min(peers) / 2 or not kernel or not vnni2:
+            continue
+        t, _, _ = SHAPES["seq28"]
+        need_us = min(peers) / 2
+        gates_us = 64 * t * kernel / 1e3 / 2   # every row of every step, split perfectly over both cores
+        ops = 64 * infer_flops(cell)
+        left = need_us - gates_us
+        p("")
+        p(f"**{cell.upper()}, 64 sequences, in int8.** The opt-in int8 mode multiplies in 8-bit integers, but the gate "
+          f"activations stay fp32: {kernel:.0f} ns a row of 128 units on one core (`speed --only kernels`, {cell} forward), "
+          f"so the 64 × {t} rows take {gates_us:.0f} µs of the {need_us:.0f} µs budget even split perfectly over both cores. "
+          + (f"The products (input projection included, {ops / 1e6:.0f} M operations) would then need "
+             f"{ops / left / 1e3:,.0f} GOP/s in the {left:.0f} µs left: **{ops / left / 1e3 / vnni2:.0%}** of the two cores' "
+             f"int8 ceiling ({vnni2:,.0f} GOP/s), with nothing else (quantizing h, the head, memory) counted."
+             if left > 0 else "Nothing is left for the products.")
+          + (f" Ours in int8 now: {min(int8):,.0f} µs." if int8 else ""))
+
+
 def roofline(rows, p):
     """What limits the missed targets, from the same run's ceilings (`speed --only peak,floor,sgemm`)."""
     peak = lambda what, t: best(rows, False, engine="ours", kind="peak", what=what, threads=t)
@@ -134,6 +161,7 @@ def roofline(rows, p):
     p("")
     p("Needed ÷ ceiling above 100% cannot be reached in fp32 on this machine by any engine; above the SGEMM's own "
       "fraction of the ceiling it cannot be reached with the products as separate GEMMs and the gate arithmetic on top.")
+    int8_bound(rows, p, vnni2)
     floor1 = {c: best(rows, True, engine="ours", kind="floor", what="gemv1", cell=c) for c in ("lstm", "gru")}
     floor2 = {c: best(rows, True, engine="ours", kind="floor", what="gemv2", cell=c) for c in ("lstm", "gru")}
     trip = best(rows, True, engine="ours", kind="floor", what="roundtrip")
