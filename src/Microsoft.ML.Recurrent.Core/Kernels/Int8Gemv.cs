@@ -7,8 +7,8 @@ using Microsoft.ML.Recurrent.Model;
 namespace Microsoft.ML.Recurrent.Kernels;
 
 /// <summary>
-/// The recurrent product h·W_hhᵀ of <see cref="InferencePrecision.Int8"/>, one row at a time: h is quantized per call
-/// to unsigned bytes with its own scale (max |h|, so any activation range works: tanh, ReLU, a Jordan cell's outputs),
+/// The recurrent product h·W_hhᵀ of <see cref="InferencePrecision.Int8"/>, four rows at a time where it can (each
+/// weight load then feeds four rows' sums), else one: each row of h is quantized to unsigned bytes with its own scale (max |h|, so any activation range works: tanh, ReLU, a Jordan cell's outputs),
 /// multiplied with the int8 weights of <see cref="QuantizedRecurrentWeights"/> into int32 sums by AVX-VNNI
 /// (<c>vpdpbusd</c>: 8 outputs × 4 inputs a 256-bit instruction), then scaled back to float:
 /// <code>
@@ -49,16 +49,121 @@ internal static unsafe class Int8Gemv
         if (h.Length < (long)n * inner) throw new ArgumentException($"Expected {n} × {inner} values of h; got {h.Length}.", nameof(h));
         if (n > 0 && output.Length < (long)(n - 1) * ldc + cols) throw new ArgumentException($"Output too short for {n} rows of {cols} (ldc {ldc}).", nameof(output));
         int kp = w.InnerPadded;
+        var seg = w.Segments[segment];
+        int* acc = stackalloc int[Rows * MaxPanel];
+        int r = 0;
+        if (AvxVnni.IsSupported && n >= Rows && kp <= MaxGroupInner)
+        {
+            // Four rows at a time: each weight vector loaded once feeds four rows' sums.
+            byte* q4 = stackalloc byte[Rows * kp];
+            float* scales = stackalloc float[Rows];
+            for (; r + Rows <= n; r += Rows)
+            {
+                bool all = true;
+                for (int i = 0; i < Rows; i++)
+                {
+                    scales[i] = QuantizeRow(h.Slice((r + i) * inner, inner), new Span<byte>(q4 + i * kp, kp));
+                    all &= scales[i] != 0 && !float.IsNaN(scales[i]);
+                }
+                if (all) GroupProduct(q4, w, seg, scales, output.Slice(r * ldc), ldc, acc, accumulate);
+                else
+                    for (int i = 0; i < Rows; i++) FinishRow(q4 + i * kp, scales[i], w, seg, output.Slice((r + i) * ldc, cols), acc, accumulate);
+            }
+        }
         byte* q = stackalloc byte[kp];   // K ≤ 8192 (HiddenSize's limit): at most 8 KB
-        int* acc = stackalloc int[MaxPanel];
-        for (int r = 0; r < n; r++)
+        for (; r < n; r++)
         {
             float scale = QuantizeRow(h.Slice(r * inner, inner), new Span<byte>(q, kp));
-            Span<float> o = output.Slice(r * ldc, cols);
-            if (scale == 0) { if (!accumulate) o.Clear(); continue; }          // h = 0: the product is exactly 0
-            if (float.IsNaN(scale)) { o.Fill(float.NaN); continue; }          // h not finite: so is the result
-            RowProduct(q, w, w.Segments[segment], scale, o, acc, accumulate);
+            FinishRow(q, scale, w, seg, output.Slice(r * ldc, cols), acc, accumulate);
         }
+    }
+
+    /// <summary>Rows <see cref="Product"/> runs together (sharing each weight load).</summary>
+    private const int Rows = 4;
+
+    /// <summary>Longest padded h row the four-row path quantizes on the stack (4 × 2 KB); longer rows go one at a time.</summary>
+    private const int MaxGroupInner = 2048;
+
+    /// <summary>One row's product from its quantized h: zero, NaN, or the integer sums scaled back.</summary>
+    private static void FinishRow(byte* q, float scale, QuantizedRecurrentWeights w, QuantizedRecurrentWeights.Segment seg, Span<float> o, int* acc, bool accumulate)
+    {
+        if (scale == 0) { if (!accumulate) o.Clear(); return; }          // h = 0: the product is exactly 0
+        if (float.IsNaN(scale)) { o.Fill(float.NaN); return; }          // h not finite: so is the result
+        RowProduct(q, w, seg, scale, o, acc, accumulate);
+    }
+
+    /// <summary>
+    /// Four rows (quantized h at q4 + i·kp, every scale finite and nonzero): each panel's integer sums for all four, then
+    /// each row scaled back as <see cref="RowProduct"/> does. The sums are exact, so the results equal one row at a time.
+    /// </summary>
+    private static void GroupProduct(byte* q4, QuantizedRecurrentWeights w, QuantizedRecurrentWeights.Segment seg, float* scales, Span<float> output, int ldc,
+        int* acc, bool accumulate)
+    {
+        int kp = w.InnerPadded, kq = kp / 4;
+        fixed (float* weightScales = w.Scales)
+        fixed (int* corrections = w.Corrections)
+        fixed (float* o = output)
+            for (int j = 0; j < seg.PaddedCount;)
+            {
+                int width = PanelWidth(seg.PaddedCount - j), p0 = seg.PaddedStart + j;
+                sbyte* panel = w.Weights + (long)p0 * kp;
+                for (int c = 0; c < width; c += width >= 32 ? 32 : 8)
+                {
+                    if (width >= 32) Panel4x32(q4, kp, kq, panel + 4 * c, 4 * width, acc + c);
+                    else Panel4x8(q4, kp, kq, panel + 4 * c, 4 * width, acc + c);
+                }
+                for (int i = 0; i < Rows; i++)
+                    Dequantize(acc + i * MaxPanel, width, corrections + p0, weightScales + p0, scales[i], o + (long)i * ldc + j,
+                        Math.Min(width, seg.Count - j), accumulate);
+                j += width;
+            }
+    }
+
+    /// <summary>
+    /// acc[i·MaxPanel + 0..32) = Σ_p Σ_b u_i[4p+b]·w[p][o][b] for the four rows u_i = q4 + i·kp: 32 outputs of a panel whose
+    /// rows of 4-byte groups are <paramref name="stride"/> bytes apart. 16 accumulators, four weight loads and four
+    /// broadcasts per 16 <c>vpdpbusd</c>, so the loop is bound by the instruction, not by loads.
+    /// </summary>
+    private static void Panel4x32(byte* q4, int kp, int kq, sbyte* w, int stride, int* acc)
+    {
+        Vector256<int> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector256<int> c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+        byte* q0 = q4, q1 = q4 + kp, q2 = q4 + 2 * kp, q3 = q4 + 3 * kp;
+        for (int p = 0; p < kq; p++)
+        {
+            Vector256<sbyte> b0 = Vector256.Load(w), b1 = Vector256.Load(w + 32), b2 = Vector256.Load(w + 64), b3 = Vector256.Load(w + 96);
+            Vector256<byte> a0 = Vector256.Create(*(int*)(q0 + 4 * p)).AsByte(), a1 = Vector256.Create(*(int*)(q1 + 4 * p)).AsByte();
+            Vector256<byte> a2 = Vector256.Create(*(int*)(q2 + 4 * p)).AsByte(), a3 = Vector256.Create(*(int*)(q3 + 4 * p)).AsByte();
+            c00 = AvxVnni.MultiplyWideningAndAdd(c00, a0, b0); c01 = AvxVnni.MultiplyWideningAndAdd(c01, a0, b1);
+            c02 = AvxVnni.MultiplyWideningAndAdd(c02, a0, b2); c03 = AvxVnni.MultiplyWideningAndAdd(c03, a0, b3);
+            c10 = AvxVnni.MultiplyWideningAndAdd(c10, a1, b0); c11 = AvxVnni.MultiplyWideningAndAdd(c11, a1, b1);
+            c12 = AvxVnni.MultiplyWideningAndAdd(c12, a1, b2); c13 = AvxVnni.MultiplyWideningAndAdd(c13, a1, b3);
+            c20 = AvxVnni.MultiplyWideningAndAdd(c20, a2, b0); c21 = AvxVnni.MultiplyWideningAndAdd(c21, a2, b1);
+            c22 = AvxVnni.MultiplyWideningAndAdd(c22, a2, b2); c23 = AvxVnni.MultiplyWideningAndAdd(c23, a2, b3);
+            c30 = AvxVnni.MultiplyWideningAndAdd(c30, a3, b0); c31 = AvxVnni.MultiplyWideningAndAdd(c31, a3, b1);
+            c32 = AvxVnni.MultiplyWideningAndAdd(c32, a3, b2); c33 = AvxVnni.MultiplyWideningAndAdd(c33, a3, b3);
+            w += stride;
+        }
+        c00.Store(acc); c01.Store(acc + 8); c02.Store(acc + 16); c03.Store(acc + 24);
+        c10.Store(acc + MaxPanel); c11.Store(acc + MaxPanel + 8); c12.Store(acc + MaxPanel + 16); c13.Store(acc + MaxPanel + 24);
+        c20.Store(acc + 2 * MaxPanel); c21.Store(acc + 2 * MaxPanel + 8); c22.Store(acc + 2 * MaxPanel + 16); c23.Store(acc + 2 * MaxPanel + 24);
+        c30.Store(acc + 3 * MaxPanel); c31.Store(acc + 3 * MaxPanel + 8); c32.Store(acc + 3 * MaxPanel + 16); c33.Store(acc + 3 * MaxPanel + 24);
+    }
+
+    /// <summary>As <see cref="Panel4x32"/> for 8 outputs (the narrow last panel): one weight load feeds four rows.</summary>
+    private static void Panel4x8(byte* q4, int kp, int kq, sbyte* w, int stride, int* acc)
+    {
+        Vector256<int> c0 = default, c1 = default, c2 = default, c3 = default;
+        for (int p = 0; p < kq; p++)
+        {
+            Vector256<sbyte> b = Vector256.Load(w);
+            c0 = AvxVnni.MultiplyWideningAndAdd(c0, Vector256.Create(*(int*)(q4 + 4 * p)).AsByte(), b);
+            c1 = AvxVnni.MultiplyWideningAndAdd(c1, Vector256.Create(*(int*)(q4 + kp + 4 * p)).AsByte(), b);
+            c2 = AvxVnni.MultiplyWideningAndAdd(c2, Vector256.Create(*(int*)(q4 + 2 * kp + 4 * p)).AsByte(), b);
+            c3 = AvxVnni.MultiplyWideningAndAdd(c3, Vector256.Create(*(int*)(q4 + 3 * kp + 4 * p)).AsByte(), b);
+            w += stride;
+        }
+        c0.Store(acc); c1.Store(acc + MaxPanel); c2.Store(acc + 2 * MaxPanel); c3.Store(acc + 3 * MaxPanel);
     }
 
     /// <summary>

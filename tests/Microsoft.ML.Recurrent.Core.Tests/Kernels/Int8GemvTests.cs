@@ -158,4 +158,36 @@ public unsafe class Int8GemvTests
         // correction gives errors of the order of the outputs themselves (≈ 3.7 in these units).
         Assert.True(worst < 0.1, $"largest error {worst:F4} of K·max|h|·s_o");
     }
+
+    [Theory]
+    [InlineData(4, 128, false)]   // LSTM: 128-wide panels through the four-row tiles
+    [InlineData(3, 128, true)]    // GRU reset-before's two segments
+    [InlineData(4, 37, false)]    // 8-wide last panels and an inner tail
+    [InlineData(1, 200, false)]   // 128 + 32 + 32 + 8
+    public void ManyRowsGiveTheBitsOfOneRowAtATime(int gates, int hidden, bool twoSegments)
+    {
+        // Nine rows: two groups of four (the shared-load path on VNNI machines) and one left over. The second group holds
+        // a zero row and a row with a NaN, which leave that group to the one-row path with their own results.
+        int N = gates * hidden, K = hidden;
+        (int, int)[] segments = twoSegments ? [(0, 2 * hidden), (2 * hidden, hidden)] : [(0, N)];
+        var w = new QuantizedRecurrentWeights(Random(N * K, 11, 0.3f), N, K, segments);
+        const int rows = 9;
+        float[] h = Random(rows * K, 12);
+        for (int k = 0; k < K; k++) h[K + k] = Math.Abs(h[K + k]) * 40f;   // row 1: large, nonnegative (ReLU-like)
+        h.AsSpan(5 * K, K).Clear();                                        // row 5: zero
+        h[6 * K + K / 2] = float.NaN;                                      // row 6: not finite
+        foreach (bool accumulate in new[] { false, true })
+            foreach (var (start, count) in segments)
+            {
+                int ldc = count + 5;
+                float[] init = Random(rows * ldc, 13);
+                float[] together = (float[])init.Clone(), alone = (float[])init.Clone();
+                Int8Gemv.Product(rows, start, count, h, K, w, together, ldc, accumulate);
+                for (int r = 0; r < rows; r++)
+                    Int8Gemv.Product(1, start, count, h.AsSpan(r * K, K), K, w, alone.AsSpan(r * ldc), ldc, accumulate);
+                for (int i = 0; i < together.Length; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(alone[i]) == BitConverter.SingleToInt32Bits(together[i]),
+                        $"accumulate {accumulate}, segment {start}: value {i} (row {i / ldc}) is {together[i]:R}, one row at a time gives {alone[i]:R}");
+            }
+    }
 }
