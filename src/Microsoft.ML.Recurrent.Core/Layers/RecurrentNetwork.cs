@@ -117,7 +117,7 @@ internal sealed partial class RecurrentNetwork
             ClassifierHead.Probabilities(ws.Logits, ws.Probabilities, B, a.Classification, a.NumberOfClasses);
     }
 
-    /// <summary>The recurrent layers of <see cref="Forward"/> on this thread: ws.X[0] in, ws.X[L] and every state out.</summary>
+    /// <summary>The recurrent layers of <see cref="Forward"/> on this thread: ws.X[0] in, ws.X[L] (unless "last" pooling) and every state out.</summary>
     private void ForwardLayers(Workspace ws, in SequenceShard s, bool training, ulong dropoutSeed)
     {
         var a = Architecture;

@@ -218,7 +218,7 @@ internal sealed class SplitSequenceRunner : IDisposable
                     Lanes.Run(new RnnKernels.Forward { Pre = g, HNew = hOut, Hidden = U, Relu = _a.RnnActivation == RnnActivation.Relu });
                     break;
             }
-            hOut.CopyTo(y.Slice(t * D + yOffset + s, U));
+            if (!y.IsEmpty) hOut.CopyTo(y.Slice(t * D + yOffset + s, U));   // empty: "last" pooling reads the states
             Barrier(p);
         }
     }

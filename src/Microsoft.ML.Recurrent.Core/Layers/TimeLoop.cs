@@ -31,7 +31,10 @@ internal interface IRecurrentCell
 /// </summary>
 internal static class TimeLoop
 {
-    /// <summary>y [T, B, D]: this direction writes columns [yOffset, yOffset + H) of every step.</summary>
+    /// <summary>
+    /// y [T, B, D]: this direction writes columns [yOffset, yOffset + H) of every step; empty when nothing reads the
+    /// outputs (the top layer under "last" pooling, which reads the final states).
+    /// </summary>
     public static void Forward<TCell>(ref TCell cell, DirectionBuffers buf, Span<float> y, int yOffset, int hidden, int width, in SequenceShard s, bool reverse)
         where TCell : IRecurrentCell, allows ref struct
     {
@@ -43,7 +46,7 @@ internal static class TimeLoop
             cell.Forward(t, n, prev, cur);
             Span<float> hCur = buf.Hs.AsSpan(cur * B * H, B * H);
             s.HoldInactive(hCur, buf.Hs.AsSpan(prev * B * H, B * H), n, H);
-            s.EmitOutput(y, hCur, t, n, H, width, yOffset);
+            if (!y.IsEmpty) s.EmitOutput(y, hCur, t, n, H, width, yOffset);
         }
     }
 

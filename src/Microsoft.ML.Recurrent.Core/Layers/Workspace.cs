@@ -22,15 +22,21 @@ internal static class Buffers
 /// </summary>
 internal sealed class Workspace
 {
-    public readonly float[][] X;          // [L+1] layer inputs [T, B, I_l]; X[L] is the top output [T, B, D]
+    public readonly float[][] X;          // [L+1] layer inputs [T, B, I_l]; X[L] is the top output [T, B, D] (empty under "last" pooling)
     public readonly float[][] DX;         // [L+1] their gradients
     public readonly float[][] DropMask;   // [L] masks for X[1..L-1]
     public readonly DirectionBuffers[] Directions;   // [layer * directions + direction]
     public float[] Pooled = [], DPooled = [], Logits = [], DLogits = [], Probabilities = [];   // [B, D], [B, D], [B, C'], [B, C'], [B, C]
     public int[] ArgMax = [];             // [B, D] max pooling's winning step
 
-    public Workspace(RecurrentArchitecture a)
+    private readonly bool _keepTopOutputs;
+
+    /// <param name="a">The network's shape.</param>
+    /// <param name="keepTopOutputs">Write the top layer's per-step outputs even under "last" pooling, which does not
+    /// read them (for tests that compare every step with a reference).</param>
+    public Workspace(RecurrentArchitecture a, bool keepTopOutputs = false)
     {
+        _keepTopOutputs = keepTopOutputs;
         X = new float[a.NumberOfLayers + 1][];
         DX = new float[a.NumberOfLayers + 1][];
         DropMask = new float[a.NumberOfLayers][];
@@ -40,11 +46,18 @@ internal sealed class Workspace
         for (int i = 0; i < Directions.Length; i++) Directions[i] = new DirectionBuffers();
     }
 
+    /// <summary>True when pooling reads the top layer's outputs y [T, B, D] (mean and max); "last" reads the final states.</summary>
+    public static bool TopOutputRead(RecurrentArchitecture a) => a.Pooling != SequencePooling.Last;
+
     public void Ensure(RecurrentArchitecture a, int batch, int steps, bool training)
     {
         long tb = (long)steps * batch;
         for (int l = 0; l <= a.NumberOfLayers; l++)
         {
+            // Under "last" pooling nothing reads the top layer's outputs (pooling reads the final states) or their
+            // gradients: X[L] and DX[L] stay empty, which tells the time loop not to copy every step's h there (for
+            // the text LSTM, 1.6 MB a 16-row item it would write and carry through the caches for nothing).
+            if (l == a.NumberOfLayers && !_keepTopOutputs && !TopOutputRead(a)) continue;
             int width = l == 0 ? a.InputSize : a.OutputSize;
             Buffers.Grow(ref X[l], tb * width);
             if (training) Buffers.Grow(ref DX[l], tb * width);

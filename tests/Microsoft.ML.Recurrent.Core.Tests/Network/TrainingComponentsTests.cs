@@ -157,6 +157,34 @@ public class TrainingComponentsTests
         return (logits, gradients);
     }
 
+    [Theory]
+    [InlineData(SequencePooling.Last, false)]
+    [InlineData(SequencePooling.Mean, true)]
+    [InlineData(SequencePooling.Max, true)]
+    public void OnlyPoolingThatReadsTheTopOutputsGetsThem(SequencePooling pooling, bool kept)
+    {
+        // "Last" pools the final states, so the top layer's per-step outputs (and their gradients) are neither
+        // written nor held; the layer below still passes its outputs up. Mean and max read them.
+        var a = new RecurrentArchitecture { Cell = RecurrentCellType.Lstm, InputKind = SequenceInputKind.Features, FeaturesPerStep = 3, HiddenSize = 9, Bidirectional = true, NumberOfLayers = 2, Pooling = pooling, NumberOfClasses = 3 };
+        var layout = new ParameterLayout(a);
+        var net = new RecurrentNetwork(layout, Initializer.Create(layout, 2, 1f));
+        var data = SequenceDataset.FromFeatures([new float[15], new float[6]], 3, [0, 1]);
+        var batch = new PackedBatch();
+        batch.Pack(data, [0, 1], default);
+        var ws = new Workspace(a);
+        net.Forward(ws, batch.Shard(0), training: true, 0);
+        net.Backward(ws, batch.Shard(0), new float[layout.Count], batch.Labels.AsSpan(0, 2), batch.Weights.AsSpan(0, 2), 1f);
+        Assert.Equal(5 * 2 * 18, ws.X[1].Length);
+        Assert.Equal(kept ? 5 * 2 * 18 : 0, ws.X[2].Length);
+        Assert.Equal(kept ? 5 * 2 * 18 : 0, ws.DX[2].Length);
+        // Asking for them anyway (what the parity tests do) changes no result.
+        float[] logits = ws.Logits.AsSpan(0, 6).ToArray();
+        var full = new Workspace(a, keepTopOutputs: true);
+        net.Forward(full, batch.Shard(0), training: true, 0);
+        Assert.Equal(5 * 2 * 18, full.X[2].Length);
+        Assert.Equal(logits, full.Logits.AsSpan(0, 6).ToArray());
+    }
+
     public static IEnumerable<object[]> ThreadCountCases() =>
     [
         [RecurrentCellType.Lstm, 64, 0f],    // 4 work items a batch, 256 % 64 = 0

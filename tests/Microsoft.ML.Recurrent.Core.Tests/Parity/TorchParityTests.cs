@@ -120,7 +120,7 @@ internal sealed class TorchRun
         }
         var batch = new PackedBatch();
         batch.Pack(data, Enumerable.Range(0, B).ToArray(), default);
-        var ws = new Workspace(layout.Architecture);
+        var ws = new Workspace(layout.Architecture, keepTopOutputs: true);   // every step's output, compared below
         var gradients = new float[layout.Count];
         var shard = batch.Shard(0);
         net.Forward(ws, shard, training: true, dropoutSeed: 0);
