@@ -37,10 +37,15 @@ internal interface IFloatVector<TSelf> where TSelf : struct, IFloatVector<TSelf>
     static abstract TSelf Min(TSelf a, TSelf b);
     /// <summary>The larger of a and b; NaN operands as for <see cref="Min"/>.</summary>
     static abstract TSelf Max(TSelf a, TSelf b);
+    static abstract TSelf Round(TSelf a);
     static abstract TSelf Sqrt(TSelf a);
     static abstract TSelf CopySign(TSelf value, TSelf sign);
     /// <summary>a &lt; b ? ifTrue : ifFalse, lane by lane.</summary>
     static abstract TSelf SelectLess(TSelf a, TSelf b, TSelf ifTrue, TSelf ifFalse);
+    /// <summary>a is not NaN ? ifTrue : a, lane by lane.</summary>
+    static abstract TSelf SelectNumber(TSelf a, TSelf ifTrue);
+    /// <summary>2^(n−1) for integral n in [−126, 128] (the native float→int conversion is exact there, and skips the saturation fix-ups).</summary>
+    static abstract TSelf HalfPowerOfTwo(TSelf n);
 }
 
 /// <summary>256-bit lanes (AVX2; two 128-bit halves elsewhere).</summary>
@@ -65,10 +70,15 @@ internal readonly struct V256(Vector256<float> v) : IFloatVector<V256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Abs(V256 a) => new(Vector256.Abs(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Min(V256 a, V256 b) => new(Vector256.MinNative(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Max(V256 a, V256 b) => new(Vector256.MaxNative(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Round(V256 a) => new(Vector256.Round(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Sqrt(V256 a) => new(Vector256.Sqrt(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 CopySign(V256 value, V256 sign) => new(Vector256.CopySign(value._v, sign._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V256 SelectLess(V256 a, V256 b, V256 ifTrue, V256 ifFalse) => new(Vector256.ConditionalSelect(Vector256.LessThan(a._v, b._v), ifTrue._v, ifFalse._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 SelectNumber(V256 a, V256 ifTrue) => new(Vector256.ConditionalSelect(Vector256.Equals(a._v, a._v), ifTrue._v, a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256 HalfPowerOfTwo(V256 n) => new(((Vector256.ConvertToInt32Native(n._v) + Vector256.Create(126)) << 23).AsSingle());
 }
 
 /// <summary>512-bit lanes (AVX-512).</summary>
@@ -93,15 +103,20 @@ internal readonly struct V512(Vector512<float> v) : IFloatVector<V512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Abs(V512 a) => new(Vector512.Abs(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Min(V512 a, V512 b) => new(Vector512.MinNative(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Max(V512 a, V512 b) => new(Vector512.MaxNative(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Round(V512 a) => new(Vector512.Round(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Sqrt(V512 a) => new(Vector512.Sqrt(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 CopySign(V512 value, V512 sign) => new(Vector512.CopySign(value._v, sign._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512 SelectLess(V512 a, V512 b, V512 ifTrue, V512 ifFalse) => new(Vector512.ConditionalSelect(Vector512.LessThan(a._v, b._v), ifTrue._v, ifFalse._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 SelectNumber(V512 a, V512 ifTrue) => new(Vector512.ConditionalSelect(Vector512.Equals(a._v, a._v), ifTrue._v, a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512 HalfPowerOfTwo(V512 n) => new(((Vector512.ConvertToInt32Native(n._v) + Vector512.Create(126)) << 23).AsSingle());
 }
 
 /// <summary>
 /// Two 512-bit vectors side by side (32 lanes): every operation is the <see cref="V512"/> operation on each half, so
-/// lane values are bit-identical to 16-lane blocks. Long dependency chains (a rational function and its division, then tanh of the result)
+/// lane values are bit-identical to 16-lane blocks. Long dependency chains (exp, a division, then tanh of the result)
 /// leave the FP units idle when one 16-lane block is in flight; issuing two independent blocks instruction by
 /// instruction lets them fill each other's latency (the out-of-order window alone does not reach the next block).
 /// </summary>
@@ -129,6 +144,7 @@ internal readonly struct V512x2(Vector512<float> lo, Vector512<float> hi) : IFlo
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 Abs(V512x2 a) => new(Vector512.Abs(a._lo), Vector512.Abs(a._hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 Min(V512x2 a, V512x2 b) => new(Vector512.MinNative(a._lo, b._lo), Vector512.MinNative(a._hi, b._hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 Max(V512x2 a, V512x2 b) => new(Vector512.MaxNative(a._lo, b._lo), Vector512.MaxNative(a._hi, b._hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 Round(V512x2 a) => new(Vector512.Round(a._lo), Vector512.Round(a._hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512x2 Sqrt(V512x2 a) => new(Vector512.Sqrt(a._lo), Vector512.Sqrt(a._hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512x2 CopySign(V512x2 value, V512x2 sign) => new(Vector512.CopySign(value._lo, sign._lo), Vector512.CopySign(value._hi, sign._hi));
@@ -136,6 +152,12 @@ internal readonly struct V512x2(Vector512<float> lo, Vector512<float> hi) : IFlo
     public static V512x2 SelectLess(V512x2 a, V512x2 b, V512x2 ifTrue, V512x2 ifFalse)
         => new(Vector512.ConditionalSelect(Vector512.LessThan(a._lo, b._lo), ifTrue._lo, ifFalse._lo),
             Vector512.ConditionalSelect(Vector512.LessThan(a._hi, b._hi), ifTrue._hi, ifFalse._hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512x2 SelectNumber(V512x2 a, V512x2 ifTrue)
+        => new(Vector512.ConditionalSelect(Vector512.Equals(a._lo, a._lo), ifTrue._lo, a._lo), Vector512.ConditionalSelect(Vector512.Equals(a._hi, a._hi), ifTrue._hi, a._hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512x2 HalfPowerOfTwo(V512x2 n)
+        => new(((Vector512.ConvertToInt32Native(n._lo) + Vector512.Create(126)) << 23).AsSingle(), ((Vector512.ConvertToInt32Native(n._hi) + Vector512.Create(126)) << 23).AsSingle());
 }
 
 /// <summary>
@@ -168,9 +190,13 @@ internal readonly struct V1(float v) : IFloatVector<V1>
     public static V1 Min(V1 a, V1 b) => new(Vector128.MinNative(Vector128.CreateScalarUnsafe(a._v), Vector128.CreateScalarUnsafe(b._v)).ToScalar());
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V1 Max(V1 a, V1 b) => new(Vector128.MaxNative(Vector128.CreateScalarUnsafe(a._v), Vector128.CreateScalarUnsafe(b._v)).ToScalar());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Round(V1 a) => new(MathF.Round(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 Sqrt(V1 a) => new(MathF.Sqrt(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 CopySign(V1 value, V1 sign) => new(MathF.CopySign(value._v, sign._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 SelectLess(V1 a, V1 b, V1 ifTrue, V1 ifFalse) => a._v < b._v ? ifTrue : ifFalse;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V1 SelectNumber(V1 a, V1 ifTrue) => float.IsNaN(a._v) ? a : ifTrue;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V1 HalfPowerOfTwo(V1 n) => new(BitConverter.Int32BitsToSingle((Vector128.ConvertToInt32Native(Vector128.CreateScalarUnsafe(n._v)).ToScalar() + 126) << 23));
 }
 
 /// <summary>

@@ -219,12 +219,13 @@ public class CellKernelTests
             var v = System.Runtime.Intrinsics.Vector512.Create(x);
             Assert.Equal(VectorMath.Tanh(v).ToScalar(), VectorMath.Tanh(x));
             Assert.Equal(VectorMath.Sigmoid(v).ToScalar(), VectorMath.Sigmoid(x));
-            Assert.True(Math.Abs(VectorMath.Tanh(x) - Math.Tanh(x)) <= 6 * 1.2e-7 * Math.Max(1e-30, Math.Abs(Math.Tanh(x))) + 1e-45, $"tanh({x})");
+            Assert.Equal(VectorMath.Exp(v).ToScalar(), VectorMath.Exp(x));
+            Assert.True(Math.Abs(VectorMath.Tanh(x) - Math.Tanh(x)) <= 2.5e-7 * Math.Max(1e-30, Math.Abs(Math.Tanh(x))) + 1e-45, $"tanh({x})");
         }
         foreach (float x in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f })
         {
             var v = System.Runtime.Intrinsics.Vector256.Create(x);
-            Assert.Equal(BitConverter.SingleToInt32Bits(VectorMath.Sigmoid(v).ToScalar()), BitConverter.SingleToInt32Bits(VectorMath.Sigmoid(x)));
+            Assert.Equal(BitConverter.SingleToInt32Bits(VectorMath.Exp(v).ToScalar()), BitConverter.SingleToInt32Bits(VectorMath.Exp(x)));
             Assert.Equal(BitConverter.SingleToInt32Bits(VectorMath.Tanh(v).ToScalar()), BitConverter.SingleToInt32Bits(VectorMath.Tanh(x)));
         }
     }
